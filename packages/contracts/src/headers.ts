@@ -1,0 +1,16 @@
+/** NATS message headers carried on the platform's streams. */
+export const Header = {
+  /** The session the message belongs to (every stream). */
+  SessionId: 'Lap-Session-Id',
+  /** The normalized event's id, `sevt_…` (events stream). */
+  EventId: 'Lap-Event-Id',
+  /** The normalized event's type, e.g. `agent.message` (events stream). */
+  EventType: 'Lap-Event-Type',
+  /**
+   * The stream sequence of the previous message on the same subject, 0 for the first (raw and events
+   * streams). A reader that sees a gap between this and the last sequence it holds knows it missed one.
+   */
+  PrevSeq: 'Lap-Prev-Seq',
+  /** The raw record kind (raw stream). */
+  RecordKind: 'Lap-Record-Kind',
+} as const;

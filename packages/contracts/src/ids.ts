@@ -1,0 +1,90 @@
+import { createHash, randomBytes } from 'crypto';
+
+// Crockford base32, lower case: sortable, unambiguous, URL- and NATS-subject-safe.
+const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
+
+function encodeTime(ms: number): string {
+  let out = '';
+  for (let i = 0; i < 10; i++) {
+    out = ALPHABET[ms % 32] + out;
+    ms = Math.floor(ms / 32);
+  }
+  return out;
+}
+
+function encodeBytes(bytes: Uint8Array, length: number): string {
+  let out = '';
+  let buffer = 0;
+  let bits = 0;
+  for (const byte of bytes) {
+    buffer = (buffer << 8) | byte;
+    bits += 8;
+    while (bits >= 5 && out.length < length) {
+      out += ALPHABET[(buffer >> (bits - 5)) & 31];
+      bits -= 5;
+    }
+    buffer &= (1 << bits) - 1;
+  }
+  return out;
+}
+
+let lastMs = -1;
+let lastRandom = '';
+
+/** A ULID-style id body: 10 characters of milliseconds, then 16 random ones; monotonic within a process. */
+function sortableBody(now: number): string {
+  if (now <= lastMs) {
+    // Same (or earlier) millisecond: keep the previous time and bump the random part, so ids stay ordered.
+    lastRandom = increment(lastRandom);
+    return encodeTime(lastMs) + lastRandom;
+  }
+  lastMs = now;
+  lastRandom = encodeBytes(randomBytes(10), 16);
+  return encodeTime(now) + lastRandom;
+}
+
+function increment(body: string): string {
+  const chars = body.split('');
+  for (let i = chars.length - 1; i >= 0; i--) {
+    const next = ALPHABET.indexOf(chars[i]) + 1;
+    if (next < 32) {
+      chars[i] = ALPHABET[next];
+      return chars.join('');
+    }
+    chars[i] = ALPHABET[0];
+  }
+  return chars.join('');
+}
+
+export const IdPrefix = {
+  agent: 'agent_',
+  session: 'sesn_',
+  environment: 'env_',
+  event: 'sevt_',
+  command: 'cmd_',
+} as const;
+
+export const newAgentId = (now = Date.now()) => IdPrefix.agent + sortableBody(now);
+export const newSessionId = (now = Date.now()) => IdPrefix.session + sortableBody(now);
+export const newEnvironmentId = (now = Date.now()) => IdPrefix.environment + sortableBody(now);
+export const newCommandId = (now = Date.now()) => IdPrefix.command + sortableBody(now);
+
+/**
+ * The id of the `index`-th event folded from the raw record at `rawSeq` of a session. Deterministic:
+ * the same raw record always yields the same event ids, which is what makes re-folding idempotent.
+ */
+export function eventId(sessionId: string, rawSeq: number, index: number): string {
+  const digest = createHash('sha256').update(`${sessionId}:${rawSeq}:${index}`).digest();
+  return IdPrefix.event + encodeBytes(digest, 26);
+}
+
+const ID_PATTERNS = {
+  agent: /^agent_[0-9a-z]{26}$/,
+  session: /^sesn_[0-9a-z]{26}$/,
+  environment: /^env_[0-9a-z]{26}$/,
+  event: /^sevt_[0-9a-z]{26}$/,
+} as const;
+
+export function isId(kind: keyof typeof ID_PATTERNS, value: string): boolean {
+  return ID_PATTERNS[kind].test(value);
+}
