@@ -1,0 +1,53 @@
+/**
+ * What the normalizer remembers about one session between two raw records. It lives in a JetStream KV
+ * entry per session (updated with compare-and-set), so it must stay plain JSON and small: everything
+ * that belongs to one run is dropped when that run settles.
+ */
+export interface FoldState {
+  /** Stream sequence of the last raw record folded; 0 before the first one. */
+  lastRawSeq: number;
+  /** Stream sequence of the last event published on `<P>.events.<sessionId>`. Kept by the caller. */
+  lastEventSeq: number;
+  /** The run frames are currently folded for; null between runs. */
+  run: RunFoldState | null;
+  /** The last run that settled, so a repeated `run.settled` or a late frame of that run emits nothing. */
+  lastSettledRunId: string | null;
+}
+
+export interface RunFoldState {
+  runId: string;
+  /** `session.status_running` was emitted for this run (a reconnect re-sends the RUNNING status frame). */
+  runningAnnounced: boolean;
+  /** Assistant text deltas received since the last `agent.message`. */
+  openText: string;
+  /** An `agent.thinking` was emitted and no other meaningful frame has arrived since. */
+  thinkingOpen: boolean;
+  /** Tool calls seen but not completed yet, in the order they were first seen. */
+  openToolCalls: OpenToolCall[];
+  /** Completed tool calls: only their ids are kept, to ignore duplicated completion frames. */
+  completedToolCallIds: string[];
+}
+
+export interface OpenToolCall {
+  callId: string;
+  name: string;
+  /** The args merged from every frame of this call so far (later frames win key by key). */
+  args: Record<string, unknown>;
+  /** `agent.tool_use` was emitted; later frames can no longer change its input. */
+  toolUseEmitted: boolean;
+}
+
+export function initialFoldState(): FoldState {
+  return { lastRawSeq: 0, lastEventSeq: 0, run: null, lastSettledRunId: null };
+}
+
+export function newRunFoldState(runId: string): RunFoldState {
+  return {
+    runId,
+    runningAnnounced: false,
+    openText: '',
+    thinkingOpen: false,
+    openToolCalls: [],
+    completedToolCallIds: [],
+  };
+}

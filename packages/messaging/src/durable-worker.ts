@@ -1,0 +1,190 @@
+import { AckPolicy, DeliverPolicy, type Consumer, type JsMsg } from '@nats-io/jetstream';
+import type { NatsClient } from './nats-client';
+import { fromNatsHeaders } from './subject-log';
+import { decodeJson } from './json-codec';
+import { isNotFound } from './streams';
+
+const NANOS_PER_MS = 1_000_000;
+
+export interface DurableWorkerOptions {
+  stream: string;
+  /** Shared by every replica: JetStream spreads the messages over them. */
+  durable: string;
+  filterSubject: string;
+  /** Un-acked for longer than this (without an in-progress ack), a message goes to another worker. */
+  ackWaitMs: number;
+  /** Most messages this process handles at once. */
+  concurrency: number;
+  /** Most un-acked messages across all replicas. */
+  maxAckPending?: number;
+  /** How long one pull waits for messages before asking again. */
+  pullExpiresMs?: number;
+}
+
+/** One delivered message, with the controls its handler uses to settle it. */
+export interface WorkItem {
+  subject: string;
+  /** The message's sequence in the stream. */
+  seq: number;
+  /** 1 on first delivery. */
+  deliveryCount: number;
+  headers: Record<string, string>;
+  data: Uint8Array;
+  json<T>(): T;
+  ack(): Promise<void>;
+  /** Give it back, to be delivered again after `delayMs`. */
+  nak(delayMs?: number): void;
+  /** Still working on it: restart the ack-wait clock. */
+  working(): void;
+  /** Never deliver it again. */
+  term(reason?: string): void;
+  settled(): boolean;
+}
+
+export type WorkHandler = (item: WorkItem, shutdown: AbortSignal) => Promise<void>;
+
+/**
+ * Pulls from a shared durable consumer, at most `concurrency` messages at a time, and hands each to
+ * the handler. The handler settles the message (ack / nak / term); one that throws is nak'ed with a
+ * short delay. `stop()` stops pulling and signals in-flight handlers to hand their work back.
+ */
+export class DurableWorker {
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly shutdown = new AbortController();
+  private loop?: Promise<void>;
+  private wake?: () => void;
+
+  constructor(
+    private readonly client: NatsClient,
+    private readonly options: DurableWorkerOptions,
+    private readonly onError: (message: string, error: unknown) => void = () => undefined,
+  ) {}
+
+  /** Creates the durable consumer or brings its settings up to date. */
+  async ensureConsumer(): Promise<void> {
+    const { stream, durable, filterSubject, ackWaitMs, maxAckPending } = this.options;
+    const config = {
+      durable_name: durable,
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.All,
+      filter_subject: filterSubject,
+      ack_wait: ackWaitMs * NANOS_PER_MS,
+      max_ack_pending: maxAckPending ?? 10_000,
+      max_deliver: -1,
+    };
+    try {
+      await this.client.jsm.consumers.info(stream, durable);
+      const { durable_name: _name, deliver_policy: _policy, ...updatable } = config;
+      await this.client.jsm.consumers.update(stream, durable, updatable);
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+      await this.client.jsm.consumers.add(stream, config);
+    }
+  }
+
+  get activeCount(): number {
+    return this.inFlight.size;
+  }
+
+  start(handler: WorkHandler): void {
+    if (this.loop) throw new Error('worker already started');
+    this.loop = this.pullLoop(handler);
+  }
+
+  /** Stops pulling, asks running handlers to hand back their work, and waits for them to finish. */
+  async stop(): Promise<void> {
+    this.shutdown.abort();
+    this.wake?.();
+    await this.loop;
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  private async pullLoop(handler: WorkHandler): Promise<void> {
+    let consumer: Consumer | undefined;
+    while (!this.shutdown.signal.aborted) {
+      const free = this.options.concurrency - this.inFlight.size;
+      if (free <= 0) {
+        await new Promise<void>((resolve) => (this.wake = resolve));
+        continue;
+      }
+      try {
+        consumer ??= await this.client.js.consumers.get(this.options.stream, this.options.durable);
+        const batch = await consumer.fetch({ max_messages: free, expires: this.options.pullExpiresMs ?? 2_000 });
+        for await (const message of batch) {
+          if (this.shutdown.signal.aborted) {
+            message.nak();
+            continue;
+          }
+          this.dispatch(message, handler);
+        }
+      } catch (error) {
+        if (this.shutdown.signal.aborted) break;
+        if (isNotFound(error)) {
+          consumer = undefined;
+          await this.ensureConsumer().catch((e) => this.onError('could not recreate consumer', e));
+        } else {
+          this.onError(`pulling from ${this.options.durable} failed; retrying`, error);
+        }
+        await sleep(500, this.shutdown.signal);
+      }
+    }
+  }
+
+  private dispatch(message: JsMsg, handler: WorkHandler): void {
+    const item = toWorkItem(message);
+    const task = handler(item, this.shutdown.signal)
+      .catch((error) => {
+        this.onError(`handling ${item.subject}#${item.seq} failed`, error);
+        if (!item.settled()) item.nak(Math.min(30_000, 250 * 2 ** Math.min(item.deliveryCount, 7)));
+      })
+      .finally(() => {
+        this.inFlight.delete(task);
+        this.wake?.();
+      });
+    this.inFlight.add(task);
+  }
+}
+
+function toWorkItem(message: JsMsg): WorkItem {
+  let settled = false;
+  const settle = () => {
+    settled = true;
+  };
+  return {
+    subject: message.subject,
+    seq: message.seq,
+    deliveryCount: message.info.deliveryCount,
+    headers: fromNatsHeaders(message.headers),
+    data: message.data,
+    json: <T>() => decodeJson<T>(message.data),
+    ack: async () => {
+      settle();
+      message.ack();
+    },
+    nak: (delayMs) => {
+      settle();
+      message.nak(delayMs);
+    },
+    working: () => message.working(),
+    term: (reason) => {
+      settle();
+      message.term(reason);
+    },
+    settled: () => settled,
+  };
+}
+
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
+  });
+}

@@ -1,0 +1,37 @@
+import { DeliverPolicy, type JetStreamClient } from '@nats-io/jetstream';
+import { fromNatsHeaders, type StoredRecord } from './subject-log';
+import { decodeJson } from './json-codec';
+
+/**
+ * Reads the stored messages of one subject with stream sequence in (afterSeq, untilSeq], in order,
+ * through an ordered (ephemeral, self-healing) consumer that is deleted once read.
+ */
+export async function* readSubjectRange<T>(
+  js: JetStreamClient,
+  stream: string,
+  subject: string,
+  afterSeq: number,
+  untilSeq: number,
+): AsyncGenerator<StoredRecord<T>> {
+  if (untilSeq <= afterSeq) return;
+  const consumer = await js.consumers.get(stream, {
+    filter_subjects: subject,
+    deliver_policy: DeliverPolicy.StartSequence,
+    opt_start_seq: afterSeq + 1,
+  });
+  const messages = await consumer.consume({ max_messages: 256 });
+  try {
+    for await (const message of messages) {
+      yield {
+        seq: message.seq,
+        subject: message.subject,
+        headers: fromNatsHeaders(message.headers),
+        data: decodeJson<T>(message.data),
+        time: new Date(Math.floor(message.info.timestampNanos / 1_000_000)),
+      };
+      if (message.seq >= untilSeq || message.info.pending === 0) break;
+    }
+  } finally {
+    await messages.close();
+  }
+}

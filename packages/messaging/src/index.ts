@@ -1,0 +1,10 @@
+export * from './nats-client';
+export * from './streams';
+export * from './subject-log';
+export * from './durable-worker';
+export * from './rpc';
+export * from './history-reader';
+export * from './kv-store';
+export * from './json-codec';
+export type { KV, KvEntry } from '@nats-io/kv';
+export type { JsMsg } from '@nats-io/jetstream';

@@ -1,0 +1,52 @@
+import { connect } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+
+export interface NatsClientOptions {
+  url: string;
+  /** Shown in the server's connection list: which service this is. */
+  name: string;
+}
+
+/**
+ * One connection per process, with its JetStream handles. Reconnects forever: a NATS restart must
+ * never take a service down, only pause it.
+ */
+export class NatsClient {
+  private constructor(
+    readonly connection: NatsConnection,
+    readonly js: JetStreamClient,
+    readonly jsm: JetStreamManager,
+  ) {}
+
+  static async connect(options: NatsClientOptions): Promise<NatsClient> {
+    const connection = await connect({
+      servers: options.url,
+      name: options.name,
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 500,
+      waitOnFirstConnect: false,
+    });
+    const jsm = await jetstreamManager(connection);
+    return new NatsClient(connection, jetstream(connection), jsm);
+  }
+
+  /** Resolves when the server answers a round trip within the time limit; rejects otherwise. */
+  async ping(timeoutMs = 2_000): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`NATS did not answer within ${timeoutMs} ms`)), timeoutMs);
+    });
+    try {
+      await Promise.race([this.connection.rtt(), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Flushes what was published, lets subscriptions finish, then closes. */
+  async close(): Promise<void> {
+    if (this.connection.isClosed()) return;
+    await this.connection.drain().catch(() => this.connection.close());
+  }
+}

@@ -1,0 +1,85 @@
+import { DiscardPolicy, RetentionPolicy, StorageType, type JetStreamManager, type StreamConfig } from '@nats-io/jetstream';
+import type { NatsNames } from '@lap/contracts';
+
+const NANOS_PER_MS = 1_000_000;
+
+export interface StreamSettings {
+  /** How long raw Cursor frames are kept. */
+  rawMaxAgeMs: number;
+  /** How long normalized events are kept (clients resume and replay from here). */
+  eventsMaxAgeMs: number;
+  /** Window in which a repeated message id is answered as a duplicate instead of stored twice. */
+  duplicateWindowMs: number;
+}
+
+export const DEFAULT_STREAM_SETTINGS: StreamSettings = {
+  rawMaxAgeMs: 7 * 24 * 3600_000,
+  eventsMaxAgeMs: 30 * 24 * 3600_000,
+  duplicateWindowMs: 10 * 60_000,
+};
+
+type StreamKind = 'commands' | 'raw' | 'events';
+
+/** The full configuration of each stream: one place, so every writer creates them identically. */
+export function streamConfigs(names: NatsNames, settings: StreamSettings): Record<StreamKind, Partial<StreamConfig> & { name: string }> {
+  const common = {
+    storage: StorageType.File,
+    discard: DiscardPolicy.Old,
+    duplicate_window: settings.duplicateWindowMs * NANOS_PER_MS,
+    num_replicas: 1,
+    allow_direct: true,
+  };
+  return {
+    commands: {
+      ...common,
+      name: names.streams.commands,
+      subjects: [names.allCommands],
+      retention: RetentionPolicy.Workqueue,
+    },
+    raw: {
+      ...common,
+      name: names.streams.raw,
+      subjects: [names.allRaw],
+      retention: RetentionPolicy.Limits,
+      max_age: settings.rawMaxAgeMs * NANOS_PER_MS,
+    },
+    events: {
+      ...common,
+      name: names.streams.events,
+      subjects: [names.allEvents],
+      retention: RetentionPolicy.Limits,
+      max_age: settings.eventsMaxAgeMs * NANOS_PER_MS,
+    },
+  };
+}
+
+/** Creates the streams a service writes, or brings their settings up to date. Safe to run on every start. */
+export async function ensureStreams(
+  jsm: JetStreamManager,
+  names: NatsNames,
+  kinds: StreamKind[],
+  settings: StreamSettings = DEFAULT_STREAM_SETTINGS,
+): Promise<void> {
+  const configs = streamConfigs(names, settings);
+  for (const kind of kinds) {
+    const config = configs[kind];
+    try {
+      await jsm.streams.info(config.name);
+      const { retention: _fixed, ...updatable } = config;
+      await jsm.streams.update(config.name, updatable);
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+      await jsm.streams.add(config).catch(async (addError: unknown) => {
+        // Another replica created it between our look and our add: that is fine.
+        await jsm.streams.info(config.name).catch(() => {
+          throw addError;
+        });
+      });
+    }
+  }
+}
+
+export function isNotFound(error: unknown): boolean {
+  const code = (error as { code?: number; apiError?: () => { err_code?: number } })?.apiError?.()?.err_code;
+  return code === 10059 || code === 10014 || /not found/i.test(String((error as Error)?.message));
+}

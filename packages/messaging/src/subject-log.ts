@@ -1,0 +1,119 @@
+import { headers as natsHeaders, type MsgHdrs } from '@nats-io/nats-core';
+import { JetStreamApiCodes, type JetStreamClient, type JetStreamManager, type StoredMsg } from '@nats-io/jetstream';
+import { encodeJson } from './json-codec';
+
+/** A publish was refused because another writer got there first: this writer has lost the subject. */
+export class FencedError extends Error {
+  constructor(readonly subject: string, readonly expectedSeq: number) {
+    super(`publish to ${subject} refused: the subject moved past sequence ${expectedSeq} (another writer owns it)`);
+    this.name = 'FencedError';
+  }
+}
+
+export interface AppendOptions {
+  /** Deterministic id: re-appending the same record inside the duplicate window stores nothing. */
+  msgId: string;
+  /** Fencing: the append only lands if the subject's last sequence is still this (0: empty subject). */
+  expectLastSubjectSeq?: number;
+  headers?: Record<string, string>;
+  timeoutMs?: number;
+}
+
+export interface Appended {
+  seq: number;
+  duplicate: boolean;
+}
+
+export interface StoredRecord<T> {
+  seq: number;
+  subject: string;
+  headers: Record<string, string>;
+  data: T;
+  time: Date;
+}
+
+/**
+ * Appends to and reads from per-subject logs in a JetStream stream (one subject per session).
+ * Fenced appends are what make "one writer per subject" hold without a lock service.
+ */
+export class SubjectLog {
+  constructor(
+    private readonly js: JetStreamClient,
+    private readonly jsm: JetStreamManager,
+    readonly stream: string,
+  ) {}
+
+  async append(subject: string, record: unknown, options: AppendOptions): Promise<Appended> {
+    return this.appendEncoded(subject, encodeJson(record), options);
+  }
+
+  async appendEncoded(subject: string, payload: Uint8Array, options: AppendOptions): Promise<Appended> {
+    try {
+      const ack = await this.js.publish(subject, payload, {
+        msgID: options.msgId,
+        headers: toNatsHeaders(options.headers),
+        timeout: options.timeoutMs ?? 10_000,
+        ...(options.expectLastSubjectSeq === undefined
+          ? {}
+          : { expect: { lastSubjectSequence: options.expectLastSubjectSeq } }),
+      });
+      return { seq: ack.seq, duplicate: ack.duplicate };
+    } catch (error) {
+      if (isWrongLastSequence(error)) throw new FencedError(subject, options.expectLastSubjectSeq ?? -1);
+      throw error;
+    }
+  }
+
+  /** The newest record on a subject, or null when it has none. */
+  async last<T>(subject: string): Promise<StoredRecord<T> | null> {
+    const message = await this.jsm.streams.getMessage(this.stream, { last_by_subj: subject });
+    return message ? toStoredRecord<T>(message) : null;
+  }
+
+  /** The first record on a subject at or after `seq`, or null. */
+  async next<T>(subject: string, seq: number): Promise<StoredRecord<T> | null> {
+    // Direct get: the plain message API of nats-server 2.9 has no next_by_subj.
+    const message = await this.jsm.direct.getMessage(this.stream, { next_by_subj: subject, seq });
+    return message ? toStoredRecord<T>(message) : null;
+  }
+
+  /** The record stored at exactly this stream sequence, or null. */
+  async at<T>(seq: number): Promise<StoredRecord<T> | null> {
+    const message = await this.jsm.streams.getMessage(this.stream, { seq });
+    return message ? toStoredRecord<T>(message) : null;
+  }
+}
+
+export function toStoredRecord<T>(message: StoredMsg): StoredRecord<T> {
+  return {
+    seq: message.seq,
+    subject: message.subject,
+    headers: fromNatsHeaders(message.header),
+    data: message.json<T>(),
+    time: message.time,
+  };
+}
+
+export function toNatsHeaders(values?: Record<string, string>): MsgHdrs | undefined {
+  if (!values) return undefined;
+  const h = natsHeaders();
+  for (const [key, value] of Object.entries(values)) h.set(key, value);
+  return h;
+}
+
+export function fromNatsHeaders(h: MsgHdrs | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!h) return out;
+  for (const key of h.keys()) out[key] = h.get(key);
+  return out;
+}
+
+function isWrongLastSequence(error: unknown): boolean {
+  const code = (error as { code?: number })?.code;
+  const apiCode = (error as { apiError?: () => { err_code?: number } })?.apiError?.()?.err_code;
+  return (
+    apiCode === JetStreamApiCodes.StreamWrongLastSequence ||
+    code === JetStreamApiCodes.StreamWrongLastSequence ||
+    /wrong last sequence/i.test(String((error as Error)?.message))
+  );
+}

@@ -1,0 +1,122 @@
+import { z } from 'zod';
+import { createTestNats, type TestNats, waitFor } from '@lap/testing';
+import {
+  DurableWorker,
+  ensureStreams,
+  FencedError,
+  readSubjectRange,
+  RpcCallError,
+  RpcClient,
+  RpcServer,
+  SubjectLog,
+  type WorkItem,
+} from '@lap/messaging';
+
+describe('messaging against the real NATS JetStream', () => {
+  let nats: TestNats;
+  let raw: SubjectLog;
+
+  beforeAll(async () => {
+    nats = await createTestNats('msg');
+    await ensureStreams(nats.client.jsm, nats.names, ['commands', 'raw', 'events']);
+    raw = new SubjectLog(nats.client.js, nats.client.jsm, nats.names.streams.raw);
+  });
+  afterAll(() => nats.cleanup());
+
+  it('creates streams idempotently', async () => {
+    await ensureStreams(nats.client.jsm, nats.names, ['commands', 'raw', 'events']);
+    const info = await nats.client.jsm.streams.info(nats.names.streams.commands);
+    expect(info.config.retention).toBe('workqueue');
+  });
+
+  it('fences a stale writer and answers a re-published record as a duplicate', async () => {
+    const subject = nats.names.raw('sesn_fence');
+    const first = await raw.append(subject, { n: 1 }, { msgId: 'f1', expectLastSubjectSeq: 0 });
+    const second = await raw.append(subject, { n: 2 }, { msgId: 'f2', expectLastSubjectSeq: first.seq });
+
+    // A writer that still believes the subject ends at `first` has lost it.
+    await expect(raw.append(subject, { n: 3 }, { msgId: 'f3', expectLastSubjectSeq: first.seq })).rejects.toBeInstanceOf(
+      FencedError,
+    );
+    // Re-publishing a frame already stored is a duplicate, even with a stale expectation.
+    const again = await raw.append(subject, { n: 2 }, { msgId: 'f2', expectLastSubjectSeq: first.seq });
+    expect(again).toEqual({ seq: second.seq, duplicate: true });
+
+    const last = await raw.last<{ n: number }>(subject);
+    expect(last?.data).toEqual({ n: 2 });
+    expect(last?.seq).toBe(second.seq);
+    expect(await raw.last(nats.names.raw('sesn_empty'))).toBeNull();
+    expect((await raw.next<{ n: number }>(subject, first.seq + 1))?.data).toEqual({ n: 2 });
+  });
+
+  it('reads a subject range in order through an ordered consumer', async () => {
+    const subject = nats.names.raw('sesn_range');
+    const other = nats.names.raw('sesn_other');
+    const seqs: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      seqs.push((await raw.append(subject, { i }, { msgId: `r${i}` })).seq);
+      await raw.append(other, { i }, { msgId: `o${i}` });
+    }
+    const read: number[] = [];
+    for await (const record of readSubjectRange<{ i: number }>(nats.client.js, raw.stream, subject, seqs[1], seqs[4])) {
+      read.push(record.data.i);
+    }
+    expect(read).toEqual([2, 3, 4]);
+  });
+
+  it('spreads work over a shared durable consumer and redelivers what was nak-ed', async () => {
+    const commands = new SubjectLog(nats.client.js, nats.client.jsm, nats.names.streams.commands);
+    const options = {
+      stream: nats.names.streams.commands,
+      durable: 'workers',
+      filterSubject: nats.names.allCommands,
+      ackWaitMs: 5_000,
+      concurrency: 2,
+      pullExpiresMs: 1_000,
+    };
+    const a = new DurableWorker(nats.client, options);
+    const b = new DurableWorker(nats.client, options);
+    await a.ensureConsumer();
+    const seen: string[] = [];
+    let nakOnce = true;
+    const handler = async (item: WorkItem) => {
+      const body = item.json<{ id: string }>();
+      if (body.id === 'c2' && nakOnce) {
+        nakOnce = false;
+        item.nak(50);
+        return;
+      }
+      seen.push(body.id);
+      await item.ack();
+    };
+    a.start(handler);
+    b.start(handler);
+    for (const id of ['c1', 'c2', 'c3', 'c4']) {
+      await commands.append(nats.names.command(`sesn_${id}`), { id }, { msgId: id });
+    }
+    await waitFor(() => seen.length === 4, { what: 'all four commands handled' });
+    expect([...seen].sort()).toEqual(['c1', 'c2', 'c3', 'c4']);
+    await Promise.all([a.stop(), b.stop()]);
+    const info = await nats.client.jsm.streams.info(nats.names.streams.commands);
+    expect(info.state.messages).toBe(0);
+  });
+
+  it('answers request/reply calls and reports errors with their type', async () => {
+    const server = new RpcServer(nats.client.connection);
+    const subject = `${nats.prefix}.rpc.test`;
+    server.serve(subject, z.object({ n: z.number() }), async ({ n }) => {
+      if (n < 0) throw new RpcCallError('not_found', 'nothing below zero');
+      return { doubled: n * 2 };
+    });
+    const client = new RpcClient(nats.client.connection);
+    const reply = z.object({ doubled: z.number() });
+    await expect(client.call(subject, { n: 21 }, reply)).resolves.toEqual({ doubled: 42 });
+    await expect(client.call(subject, { n: -1 }, reply)).rejects.toMatchObject({ type: 'not_found' });
+    await expect(client.call(subject, { n: 'x' }, reply)).rejects.toMatchObject({
+      type: 'invalid_request',
+      message: expect.stringContaining('n:'),
+    });
+    server.close();
+    await expect(client.call(subject, { n: 1 }, reply, 300)).rejects.toMatchObject({ type: 'unavailable' });
+  });
+});
