@@ -25,7 +25,10 @@ export const natsEnv = {
     .default('nats://127.0.0.1:4222'),
   LAP_PREFIX: z
     .string()
-    .regex(/^[A-Za-z0-9_-]{1,32}$/, 'expected 1-32 letters, digits, "_" or "-" (it names NATS subjects and streams)')
+    .regex(
+      /^[A-Za-z0-9_-]{1,32}$/,
+      'expected 1-32 letters, digits, "_" or "-" (it names NATS subjects and streams)',
+    )
     .default('lap'),
 };
 

@@ -2,7 +2,11 @@ import { eventId, isId, newAgentId, newSessionId } from './ids';
 
 describe('ids', () => {
   it('sorts session ids by creation time, even within one millisecond', () => {
-    const ids = [newSessionId(1_700_000_000_000), newSessionId(1_700_000_000_000), newSessionId(1_700_000_000_001)];
+    const ids = [
+      newSessionId(1_700_000_000_000),
+      newSessionId(1_700_000_000_000),
+      newSessionId(1_700_000_000_001),
+    ];
     expect([...ids].sort()).toEqual(ids);
     expect(new Set(ids).size).toBe(3);
     for (const id of ids) expect(isId('session', id)).toBe(true);

@@ -23,6 +23,8 @@ describe('sealed secrets', () => {
     const sealed = sealSecret('secret', recipient.publicKey);
     const flipped = Buffer.from(sealed.ciphertext, 'base64');
     flipped[0] ^= 1;
-    expect(() => openSealedSecret({ ...sealed, ciphertext: flipped.toString('base64') }, recipient)).toThrow();
+    expect(() =>
+      openSealedSecret({ ...sealed, ciphertext: flipped.toString('base64') }, recipient),
+    ).toThrow();
   });
 });

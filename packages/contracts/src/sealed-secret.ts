@@ -78,9 +78,10 @@ export function openSealedSecret(sealed: SealedSecret, recipient: SealingKeyPair
   const key = deriveKey(diffieHellman({ privateKey: recipient.privateKey, publicKey: sender }), sealed.epk);
   const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(sealed.iv, 'base64'));
   decipher.setAuthTag(Buffer.from(sealed.tag, 'base64'));
-  return Buffer.concat([decipher.update(Buffer.from(sealed.ciphertext, 'base64')), decipher.final()]).toString(
-    'utf8',
-  );
+  return Buffer.concat([
+    decipher.update(Buffer.from(sealed.ciphertext, 'base64')),
+    decipher.final(),
+  ]).toString('utf8');
 }
 
 function deriveKey(shared: Buffer, epk: string): Buffer {
@@ -88,5 +89,7 @@ function deriveKey(shared: Buffer, epk: string): Buffer {
 }
 
 function rawPublicKey(key: KeyObject): string {
-  return (key.export({ format: 'der', type: 'spki' }) as Buffer).subarray(SPKI_X25519_PREFIX.length).toString('base64');
+  return (key.export({ format: 'der', type: 'spki' }) as Buffer)
+    .subarray(SPKI_X25519_PREFIX.length)
+    .toString('base64');
 }

@@ -109,7 +109,10 @@ export class DurableWorker {
       }
       try {
         consumer ??= await this.client.js.consumers.get(this.options.stream, this.options.durable);
-        const batch = await consumer.fetch({ max_messages: free, expires: this.options.pullExpiresMs ?? 2_000 });
+        const batch = await consumer.fetch({
+          max_messages: free,
+          expires: this.options.pullExpiresMs ?? 2_000,
+        });
         for await (const message of batch) {
           if (this.shutdown.signal.aborted) {
             message.nak();

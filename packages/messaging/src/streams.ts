@@ -1,4 +1,10 @@
-import { DiscardPolicy, RetentionPolicy, StorageType, type JetStreamManager, type StreamConfig } from '@nats-io/jetstream';
+import {
+  DiscardPolicy,
+  RetentionPolicy,
+  StorageType,
+  type JetStreamManager,
+  type StreamConfig,
+} from '@nats-io/jetstream';
 import type { NatsNames } from '@lap/contracts';
 
 const NANOS_PER_MS = 1_000_000;
@@ -21,7 +27,10 @@ export const DEFAULT_STREAM_SETTINGS: StreamSettings = {
 type StreamKind = 'commands' | 'raw' | 'events';
 
 /** The full configuration of each stream: one place, so every writer creates them identically. */
-export function streamConfigs(names: NatsNames, settings: StreamSettings): Record<StreamKind, Partial<StreamConfig> & { name: string }> {
+export function streamConfigs(
+  names: NatsNames,
+  settings: StreamSettings,
+): Record<StreamKind, Partial<StreamConfig> & { name: string }> {
   const common = {
     storage: StorageType.File,
     discard: DiscardPolicy.Old,

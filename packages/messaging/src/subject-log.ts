@@ -1,11 +1,21 @@
 import { headers as natsHeaders, type MsgHdrs } from '@nats-io/nats-core';
-import { JetStreamApiCodes, type JetStreamClient, type JetStreamManager, type StoredMsg } from '@nats-io/jetstream';
+import {
+  JetStreamApiCodes,
+  type JetStreamClient,
+  type JetStreamManager,
+  type StoredMsg,
+} from '@nats-io/jetstream';
 import { encodeJson } from './json-codec';
 
 /** A publish was refused because another writer got there first: this writer has lost the subject. */
 export class FencedError extends Error {
-  constructor(readonly subject: string, readonly expectedSeq: number) {
-    super(`publish to ${subject} refused: the subject moved past sequence ${expectedSeq} (another writer owns it)`);
+  constructor(
+    readonly subject: string,
+    readonly expectedSeq: number,
+  ) {
+    super(
+      `publish to ${subject} refused: the subject moved past sequence ${expectedSeq} (another writer owns it)`,
+    );
     this.name = 'FencedError';
   }
 }

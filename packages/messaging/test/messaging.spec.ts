@@ -35,9 +35,9 @@ describe('messaging against the real NATS JetStream', () => {
     const second = await raw.append(subject, { n: 2 }, { msgId: 'f2', expectLastSubjectSeq: first.seq });
 
     // A writer that still believes the subject ends at `first` has lost it.
-    await expect(raw.append(subject, { n: 3 }, { msgId: 'f3', expectLastSubjectSeq: first.seq })).rejects.toBeInstanceOf(
-      FencedError,
-    );
+    await expect(
+      raw.append(subject, { n: 3 }, { msgId: 'f3', expectLastSubjectSeq: first.seq }),
+    ).rejects.toBeInstanceOf(FencedError);
     // Re-publishing a frame already stored is a duplicate, even with a stale expectation.
     const again = await raw.append(subject, { n: 2 }, { msgId: 'f2', expectLastSubjectSeq: first.seq });
     expect(again).toEqual({ seq: second.seq, duplicate: true });
@@ -58,7 +58,13 @@ describe('messaging against the real NATS JetStream', () => {
       await raw.append(other, { i }, { msgId: `o${i}` });
     }
     const read: number[] = [];
-    for await (const record of readSubjectRange<{ i: number }>(nats.client.js, raw.stream, subject, seqs[1], seqs[4])) {
+    for await (const record of readSubjectRange<{ i: number }>(
+      nats.client.js,
+      raw.stream,
+      subject,
+      seqs[1],
+      seqs[4],
+    )) {
       read.push(record.data.i);
     }
     expect(read).toEqual([2, 3, 4]);

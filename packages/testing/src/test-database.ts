@@ -2,7 +2,8 @@ import { randomBytes } from 'crypto';
 import { Client } from 'pg';
 
 /** The server tests create their databases on: the machine's PostgreSQL unless told otherwise. */
-export const TEST_POSTGRES_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+export const TEST_POSTGRES_URL =
+  process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 export interface TestDatabase {
   url: string;
@@ -19,7 +20,10 @@ export async function createTestDatabase(label = 'test'): Promise<TestDatabase> 
   return {
     url: url.toString(),
     name,
-    drop: () => withAdmin((admin) => admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(() => undefined),
+    drop: () =>
+      withAdmin((admin) => admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(
+        () => undefined,
+      ),
   };
 }
 

@@ -66,38 +66,40 @@ export function toolResultText(data: FrameData): string {
   return typeof output === 'string' ? output : JSON.stringify(output);
 }
 
-const SESSION_ERROR_TYPE_BY_CURSOR_CODE: Readonly<Record<string, SessionErrorType>> = {
-  unauthorized: 'authentication_error',
-  api_key_not_found: 'authentication_error',
-  role_forbidden: 'authentication_error',
-  plan_required: 'billing_error',
-  feature_unavailable: 'billing_error',
-  rate_limit_exceeded: 'model_rate_limited_error',
-  upstream_error: 'model_request_failed_error',
-  internal_error: 'model_request_failed_error',
-  stream_expired: 'model_request_failed_error',
-  validation_error: 'invalid_request_error',
-  missing_body: 'invalid_request_error',
-  invalid_last_event_id: 'invalid_request_error',
-};
+// A Map, not an object literal: a code such as `constructor` must not find a prototype member.
+const SESSION_ERROR_TYPE_BY_CURSOR_CODE: ReadonlyMap<string, SessionErrorType> = new Map([
+  ['unauthorized', 'authentication_error'],
+  ['api_key_not_found', 'authentication_error'],
+  ['role_forbidden', 'authentication_error'],
+  ['plan_required', 'billing_error'],
+  ['feature_unavailable', 'billing_error'],
+  ['rate_limit_exceeded', 'model_rate_limited_error'],
+  ['upstream_error', 'model_request_failed_error'],
+  ['internal_error', 'model_request_failed_error'],
+  ['stream_expired', 'model_request_failed_error'],
+  ['validation_error', 'invalid_request_error'],
+  ['missing_body', 'invalid_request_error'],
+  ['invalid_last_event_id', 'invalid_request_error'],
+]);
 
 export function sessionErrorTypeForCursorCode(code: string | undefined): SessionErrorType {
-  return (code !== undefined && SESSION_ERROR_TYPE_BY_CURSOR_CODE[code]) || 'unknown_error';
+  return (code !== undefined && SESSION_ERROR_TYPE_BY_CURSOR_CODE.get(code)) || 'unknown_error';
 }
 
-const SESSION_ERROR_TYPES = new Set<string>([
-  'unknown_error',
-  'authentication_error',
-  'billing_error',
-  'model_rate_limited_error',
-  'model_request_failed_error',
-  'credential_host_unreachable_error',
-  'invalid_request_error',
-]);
+// Keyed by the contract's union, so the compiler flags this list when a type is added or removed.
+const KNOWN_SESSION_ERROR_TYPES: Readonly<Record<SessionErrorType, true>> = {
+  unknown_error: true,
+  authentication_error: true,
+  billing_error: true,
+  model_rate_limited_error: true,
+  model_request_failed_error: true,
+  credential_host_unreachable_error: true,
+  invalid_request_error: true,
+};
 
 /** A runner names its error type itself; anything outside the Managed Agents set becomes `unknown_error`. */
 export function asSessionErrorType(type: string): SessionErrorType {
-  return SESSION_ERROR_TYPES.has(type) ? (type as SessionErrorType) : 'unknown_error';
+  return Object.hasOwn(KNOWN_SESSION_ERROR_TYPES, type) ? (type as SessionErrorType) : 'unknown_error';
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

@@ -1,0 +1,108 @@
+import type { CursorFrame } from '@lap/contracts';
+import { CursorUnreachableError, StreamStalledError } from './errors';
+import { SseParser, type SseMessage } from './sse-parser';
+
+export interface ReadFramesOptions {
+  /** The caller's cancellation; aborting it ends the iteration with the signal's reason. */
+  callerSignal?: AbortSignal;
+  /** Aborts the connection when this signal fires; shared with the fetch that opened the stream. */
+  connection: AbortController;
+  /** Fails with {@link StreamStalledError} when no bytes arrive for this long. */
+  idleTimeoutMs?: number;
+  /** Names the stream in error messages. */
+  context: string;
+}
+
+/**
+ * Watches for silence on a connection: armed while waiting for bytes, disarmed while the caller is busy
+ * with a frame, so a slow consumer is never mistaken for a stalled server.
+ */
+export class IdleWatch {
+  private timer: NodeJS.Timeout | undefined;
+  stalled = false;
+
+  constructor(
+    private readonly connection: AbortController,
+    readonly idleTimeoutMs: number | undefined,
+  ) {}
+
+  arm(): void {
+    if (!this.idleTimeoutMs) return;
+    this.disarm();
+    const idleTimeoutMs = this.idleTimeoutMs;
+    this.timer = setTimeout(() => {
+      this.stalled = true;
+      this.connection.abort(new StreamStalledError(idleTimeoutMs));
+    }, idleTimeoutMs);
+  }
+
+  disarm(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+}
+
+/** Turns a failure of fetch or of a body read into the error the caller should see. */
+export function translateStreamFailure(
+  error: unknown,
+  watch: IdleWatch,
+  callerSignal: AbortSignal | undefined,
+  context: string,
+): unknown {
+  if (watch.stalled) return new StreamStalledError(watch.idleTimeoutMs ?? 0);
+  if (callerSignal?.aborted) return callerSignal.reason;
+  return new CursorUnreachableError(`${context}: ${describeNetworkError(error)}`, { cause: error });
+}
+
+/** undici reports "fetch failed" with the useful part (ECONNREFUSED, ECONNRESET …) in `cause`. */
+export function describeNetworkError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const cause = error.cause as { code?: unknown; message?: unknown } | undefined;
+  const detail = typeof cause?.code === 'string' ? cause.code : (cause?.message as string | undefined);
+  return detail ? `${error.message} (${detail})` : error.message;
+}
+
+/**
+ * Yields the frames of an open SSE response body until the server closes it. A message cut off by the
+ * close (no blank line after it) is dropped, as the SSE spec says.
+ */
+export async function* readFrames(
+  body: ReadableStream<Uint8Array>,
+  watch: IdleWatch,
+  options: ReadFramesOptions,
+): AsyncGenerator<CursorFrame> {
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  const parser = new SseParser();
+  try {
+    for (;;) {
+      let chunk: ReadableStreamReadResult<Uint8Array>;
+      watch.arm();
+      try {
+        chunk = await reader.read();
+      } catch (error) {
+        throw translateStreamFailure(error, watch, options.callerSignal, options.context);
+      } finally {
+        watch.disarm();
+      }
+      if (chunk.done) return;
+      for (const message of parser.feed(decoder.decode(chunk.value, { stream: true }))) {
+        yield toFrame(message);
+      }
+    }
+  } finally {
+    // Ends the HTTP connection when the caller stops early (break, return, throw).
+    options.connection.abort();
+    reader.releaseLock();
+  }
+}
+
+export function toFrame(message: SseMessage): CursorFrame {
+  let data: unknown = message.data;
+  try {
+    data = JSON.parse(message.data);
+  } catch {
+    // Cursor sends JSON; anything else is passed through as the raw text rather than lost.
+  }
+  return { id: message.id, event: message.event, data };
+}

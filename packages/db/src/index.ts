@@ -1,0 +1,3 @@
+export * from './postgres-options';
+export * from './migrate';
+export * from './database-errors';

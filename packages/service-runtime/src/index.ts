@@ -1,0 +1,3 @@
+export * from './logger';
+export * from './health.module';
+export * from './run-service';
