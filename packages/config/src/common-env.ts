@@ -5,8 +5,8 @@ export const port = (fallback: number) =>
   z.coerce
     .number({ message: 'expected a TCP port number' })
     .int('expected a whole number')
-    .min(1, 'expected a port between 1 and 65535')
-    .max(65535, 'expected a port between 1 and 65535')
+    .min(0, 'expected a port between 0 (any free port) and 65535')
+    .max(65535, 'expected a port between 0 (any free port) and 65535')
     .default(fallback);
 
 export const positiveInt = (fallback: number) =>

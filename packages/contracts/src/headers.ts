@@ -13,4 +13,15 @@ export const Header = {
   PrevSeq: 'Lap-Prev-Seq',
   /** The raw record kind (raw stream). */
   RecordKind: 'Lap-Record-Kind',
+  /*
+   * Where the session stands after this raw record (raw stream). Carried on every raw record, so the
+   * newest one alone tells a runner taking over a session what to resume.
+   */
+  CommandId: 'Lap-Command-Id',
+  CursorAgentId: 'Lap-Cursor-Agent-Id',
+  CursorRunId: 'Lap-Cursor-Run-Id',
+  /** `live` while the run is going, `settled` once its terminal state is recorded. */
+  RunState: 'Lap-Run-State',
+  /** The id of the newest Cursor frame recorded for the run: the resume point (`Last-Event-ID`). */
+  CursorLastEventId: 'Lap-Cursor-Last-Event-Id',
 } as const;

@@ -16,6 +16,7 @@ export interface NatsNames {
   readonly allCommands: string;
   readonly allRaw: string;
   readonly allEvents: string;
+  readonly allControl: string;
   /** Request/reply subjects of the credentials service. */
   readonly rpc: {
     readonly credentials: {
@@ -54,6 +55,7 @@ export function natsNames(prefix = 'lap'): NatsNames {
     allCommands: `${prefix}.cmd.*`,
     allRaw: `${prefix}.raw.*`,
     allEvents: `${prefix}.events.*`,
+    allControl: `${prefix}.ctl.*`,
     rpc: {
       credentials: {
         publicKey: `${prefix}.rpc.credentials.public_key`,

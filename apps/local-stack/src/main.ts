@@ -1,0 +1,46 @@
+import { loadConfig } from '@lap/config';
+import { startLocalStack } from './local-stack';
+import { stackConfigSchema } from './stack-config';
+
+const log = (line: string) => process.stdout.write(`local-stack     | ${line}\n`);
+
+async function main(): Promise<void> {
+  const config = loadConfig(stackConfigSchema);
+  const startedAt = Date.now();
+  let stopping = false;
+  const stack = await startLocalStack(config, log, (name, code) => {
+    if (stopping) return;
+    log(`${name} exited unexpectedly (code ${code}); stopping everything`);
+    void shutdown(1);
+  });
+  const shutdown = async (exitCode: number) => {
+    if (stopping) return;
+    stopping = true;
+    log('stopping…');
+    await stack.stop();
+    process.exit(exitCode);
+  };
+  process.once('SIGINT', () => void shutdown(0));
+  process.once('SIGTERM', () => void shutdown(0));
+  // The local default is no secret; a key the operator chose is shown only by its end.
+  const masterKey =
+    config.LAP_MASTER_KEY === 'sk-local'
+      ? 'sk-local (the local default; set LAP_MASTER_KEY to change it)'
+      : `…${config.LAP_MASTER_KEY.slice(-4)} (from LAP_MASTER_KEY)`;
+  process.stdout.write(
+    [
+      '',
+      `  Cursor agent gateway is up (ready in ${((Date.now() - startedAt) / 1000).toFixed(1)} s)`,
+      `  Gateway:         ${stack.gatewayUrl}`,
+      `  Master key:      ${masterKey}`,
+      `  Cursor emulator: ${stack.emulatorUrl}   (use it as api_base to run sessions offline)`,
+      '  Press Ctrl-C to stop.',
+      '',
+    ].join('\n') + '\n',
+  );
+}
+
+main().catch((error: Error) => {
+  process.stderr.write(`local-stack: ${error.message}\n`);
+  process.exit(error.name === 'ConfigError' ? 78 : 1);
+});

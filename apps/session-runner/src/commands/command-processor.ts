@@ -1,0 +1,164 @@
+import { CursorClient } from '@lap/cursor-client';
+import {
+  sessionCommandSchema,
+  type NatsNames,
+  type SessionCommand,
+  type UserInterruptCommand,
+  type UserMessageCommand,
+} from '@lap/contracts';
+import { FencedError, type SubjectLog, type WorkItem } from '@lap/messaging';
+import type { CredentialsResolver, ResolvedCredential } from '../credentials/credentials-resolver';
+import type { LiveSessions } from '../control/live-sessions';
+import type { SessionControl } from '../control/session-control';
+import type { SessionLog } from '../session-log/session-log';
+import type { SessionLogRepository } from '../session-log/session-log.repository';
+import { RunExecutor, type RunSettings } from '../runs/run-executor';
+import { describeFailure } from '../runs/upstream-failure';
+
+export interface ProcessorLogger {
+  log(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+export interface CommandProcessorDeps {
+  names: NatsNames;
+  commands: SubjectLog;
+  sessionLogs: SessionLogRepository;
+  credentials: CredentialsResolver;
+  live: LiveSessions;
+  control: SessionControl;
+  settings: RunSettings;
+  logger: ProcessorLogger;
+  /** How long a command waits before another look when an earlier one of its session is in progress. */
+  queueRetryMs: number;
+  cursorClient?: (credential: ResolvedCredential) => CursorClient;
+}
+
+/**
+ * Executes session commands taken from the work queue. The command stays un-acked (its lease) while
+ * its run is live; it is acked once the run's outcome is in the raw log, nak-ed at once on shutdown
+ * so another runner resumes it, and left alone if another runner fenced this one out.
+ */
+export class CommandProcessor {
+  private readonly clientFor: (credential: ResolvedCredential) => CursorClient;
+
+  constructor(private readonly deps: CommandProcessorDeps) {
+    this.clientFor = deps.cursorClient ?? ((c) => new CursorClient({ apiBase: c.apiBase, apiKey: c.apiKey }));
+  }
+
+  async handle(item: WorkItem, shutdown: AbortSignal): Promise<void> {
+    const parsed = sessionCommandSchema.safeParse(safeJson(item));
+    if (!parsed.success) {
+      this.deps.logger.error(`dropping malformed command ${item.subject}#${item.seq}`);
+      item.term('malformed command');
+      return;
+    }
+    const command: SessionCommand = parsed.data;
+    try {
+      if (command.type === 'user.interrupt') await this.interrupt(command);
+      else if (!(await this.isNextInQueue(item))) return item.nak(this.deps.queueRetryMs);
+      else await this.run(command, shutdown);
+      if (shutdown.aborted) return item.nak(0);
+      await item.ack();
+    } catch (error) {
+      if (error instanceof FencedError) {
+        // Another runner took this session over (our lease lapsed): it owns the command now.
+        this.deps.logger.warn(`session ${command.sessionId}: fenced out by another runner; stopping`);
+        return;
+      }
+      if (shutdown.aborted) return item.nak(0);
+      throw error;
+    }
+  }
+
+  /** Messages of one session run one after another: only the oldest pending one goes. */
+  private async isNextInQueue(item: WorkItem): Promise<boolean> {
+    const head = await this.deps.commands.next(item.subject, 0);
+    return !head || head.seq >= item.seq;
+  }
+
+  private async run(command: UserMessageCommand, shutdown: AbortSignal): Promise<void> {
+    const log = await this.deps.sessionLogs.open(command.sessionId);
+    if (log.position.commandId === command.commandId && log.position.runState === 'settled') return;
+
+    const runAbort = new AbortController();
+    const stopRun = () => runAbort.abort();
+    shutdown.addEventListener('abort', stopRun, { once: true });
+    let credential: ResolvedCredential | undefined;
+    const release = this.deps.live.hold(command.sessionId, {
+      interrupt: (commandId) => this.interruptHeld(log, commandId, credential),
+    });
+    try {
+      credential = await this.deps.credentials.resolve(command.ownerId).catch(async (error: Error & { type?: string }) => {
+        if (error.type !== 'not_found') throw error;
+        await this.recordFailure(log, command, 'authentication_error', error.message);
+        return undefined;
+      });
+      if (!credential) return;
+      const executor = new RunExecutor(log, this.clientFor(credential), command, this.deps.settings, runAbort.signal);
+      try {
+        await executor.execute();
+      } catch (error) {
+        if (error instanceof FencedError || runAbort.signal.aborted) throw error;
+        const failure = describeFailure(error, credential.apiBase);
+        this.deps.logger.warn(`session ${command.sessionId}: giving up: ${failure.message}`);
+        await this.recordFailure(log, command, failure.type, failure.message);
+      }
+    } finally {
+      release();
+      shutdown.removeEventListener('abort', stopRun);
+    }
+  }
+
+  private async recordFailure(log: SessionLog, command: UserMessageCommand, type: string, message: string) {
+    if (log.position.commandId !== command.commandId) {
+      await log.append({ kind: 'message.taken', commandId: command.commandId, text: command.text, at: now() });
+    }
+    await log.append({ kind: 'runner.error', commandId: command.commandId, error: { type, message }, at: now() });
+  }
+
+  /** The runner holding the session records the interrupt in its own sequence and cancels the run. */
+  private async interruptHeld(log: SessionLog, commandId: string, credential?: ResolvedCredential): Promise<void> {
+    await log.append({ kind: 'interrupt.taken', commandId, runId: log.position.runId, at: now() });
+    await this.cancelLiveRun(log, credential);
+  }
+
+  private async interrupt(command: UserInterruptCommand): Promise<void> {
+    if (await this.deps.control.requestInterrupt(command.sessionId, command.commandId)) return;
+    // Nobody holds the session (idle, or its runner died and the lease has not moved yet): record it here.
+    for (let attempt = 1; ; attempt++) {
+      const log = await this.deps.sessionLogs.open(command.sessionId);
+      try {
+        await log.append({ kind: 'interrupt.taken', commandId: command.commandId, runId: log.position.runId, at: now() });
+        if (log.position.runState === 'live') {
+          await this.cancelLiveRun(log, await this.deps.credentials.resolve(command.ownerId));
+        }
+        return;
+      } catch (error) {
+        if (!(error instanceof FencedError) || attempt >= 5) throw error;
+      }
+    }
+  }
+
+  private async cancelLiveRun(log: SessionLog, credential?: ResolvedCredential): Promise<void> {
+    const { agentId, runId, runState } = log.position;
+    if (runState !== 'live' || !agentId || !runId || !credential) return;
+    await this.clientFor(credential)
+      .cancelRun(agentId, runId)
+      .catch((error: { code?: string }) => {
+        // Already over: the stream's result says how it ended.
+        if (error.code !== 'run_not_cancellable') throw error;
+      });
+  }
+}
+
+function safeJson(item: WorkItem): unknown {
+  try {
+    return item.json();
+  } catch {
+    return undefined;
+  }
+}
+
+const now = () => new Date().toISOString();

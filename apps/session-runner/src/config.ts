@@ -1,0 +1,26 @@
+import { z } from 'zod';
+import { logEnv, natsEnv, port, positiveInt } from '@lap/config';
+
+export const runnerConfigSchema = z.object({
+  ...natsEnv,
+  ...logEnv,
+  /** HTTP address for /health and /readyz (0.0.0.0 in containers). */
+  HOST: z.string().default('127.0.0.1'),
+  RUNNER_PORT: port(4030),
+  /** Most sessions this process executes at once. */
+  RUNNER_MAX_SESSIONS: positiveInt(500),
+  /**
+   * A command un-acked for this long without an in-progress ack goes to another runner: the failover
+   * time after a runner dies. The runner renews its leases every third of it.
+   */
+  RUNNER_ACK_WAIT_MS: positiveInt(8_000),
+  /** A run stream that sends nothing for this long is treated as dropped and resumed. */
+  CURSOR_STREAM_IDLE_MS: positiveInt(45_000),
+  CURSOR_RETRY_BASE_MS: positiveInt(500),
+  CURSOR_RETRY_MAX_DELAY_MS: positiveInt(15_000),
+  CURSOR_MAX_ATTEMPTS: positiveInt(6),
+  /** How long a follow-up message waits for the previous run to end (409 agent_busy). */
+  CURSOR_AGENT_BUSY_TIMEOUT_MS: positiveInt(30 * 60_000),
+});
+
+export type RunnerConfig = z.infer<typeof runnerConfigSchema>;

@@ -1,0 +1,64 @@
+import { Logger, Module, type DynamicModule } from '@nestjs/common';
+import { natsNames, type NatsNames } from '@lap/contracts';
+import { NatsClient, RpcClient, SubjectLog } from '@lap/messaging';
+import { HealthModule } from '@lap/service-runtime';
+import type { RunnerConfig } from './config';
+import { NATS_NAMES, RUNNER_CONFIG } from './runner.tokens';
+import { CommandConsumerService } from './commands/command-consumer.service';
+import { CommandProcessor } from './commands/command-processor';
+import { CredentialsResolver } from './credentials/credentials-resolver';
+import { LiveSessions } from './control/live-sessions';
+import { SessionControl } from './control/session-control';
+import { SessionLogRepository } from './session-log/session-log.repository';
+
+@Module({})
+export class RunnerModule {
+  static register(config: RunnerConfig, nats: NatsClient): DynamicModule {
+    const logger = new Logger('SessionRunner');
+    return {
+      module: RunnerModule,
+      imports: [
+        HealthModule.register({
+          useFactory: () => [{ name: 'nats', check: () => nats.ping() }],
+        }),
+      ],
+      providers: [
+        { provide: RUNNER_CONFIG, useValue: config },
+        { provide: NATS_NAMES, useValue: natsNames(config.LAP_PREFIX) },
+        { provide: NatsClient, useValue: nats },
+        { provide: LiveSessions, useValue: new LiveSessions() },
+        {
+          provide: SessionControl,
+          inject: [NATS_NAMES, LiveSessions],
+          useFactory: (names: NatsNames, live: LiveSessions) =>
+            new SessionControl(nats.connection, names, live, (message, error) =>
+              logger.warn(`${message}: ${(error as Error)?.message}`),
+            ),
+        },
+        {
+          provide: CommandProcessor,
+          inject: [NATS_NAMES, LiveSessions, SessionControl],
+          useFactory: (names: NatsNames, live: LiveSessions, control: SessionControl) =>
+            new CommandProcessor({
+              names,
+              commands: new SubjectLog(nats.js, nats.jsm, names.streams.commands),
+              sessionLogs: new SessionLogRepository(new SubjectLog(nats.js, nats.jsm, names.streams.raw), names),
+              credentials: new CredentialsResolver(new RpcClient(nats.connection), names),
+              live,
+              control,
+              logger,
+              queueRetryMs: 1_000,
+              settings: {
+                streamIdleTimeoutMs: config.CURSOR_STREAM_IDLE_MS,
+                retryBaseMs: config.CURSOR_RETRY_BASE_MS,
+                retryMaxDelayMs: config.CURSOR_RETRY_MAX_DELAY_MS,
+                maxAttempts: config.CURSOR_MAX_ATTEMPTS,
+                agentBusyTimeoutMs: config.CURSOR_AGENT_BUSY_TIMEOUT_MS,
+              },
+            }),
+        },
+        CommandConsumerService,
+      ],
+    };
+  }
+}

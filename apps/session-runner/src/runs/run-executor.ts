@@ -1,0 +1,199 @@
+import type { UserMessageCommand } from '@lap/contracts';
+import { CursorApiError, isTerminalRunStatus, type CursorClient, type GitBranch, type Run } from '@lap/cursor-client';
+import { sleep } from '@lap/messaging';
+import type { SessionLog } from '../session-log/session-log';
+import { backoffDelayMs } from './backoff';
+import { classifyFailure } from './upstream-failure';
+
+export interface RunSettings {
+  /** A run stream silent for longer than this (Cursor sends heartbeats) is treated as dropped. */
+  streamIdleTimeoutMs: number;
+  retryBaseMs: number;
+  retryMaxDelayMs: number;
+  /** Consecutive failed attempts (without progress) before the runner gives up on a call. */
+  maxAttempts: number;
+  /** How long a follow-up waits for the agent's previous run to end (409 agent_busy). */
+  agentBusyTimeoutMs: number;
+}
+
+interface ResultData {
+  status?: string;
+  text?: string;
+  git?: { branches?: GitBranch[] };
+}
+
+/**
+ * Carries one user message through Cursor: creates the agent (first message) or a follow-up run,
+ * then follows the run's stream to its terminal state, recording every frame in the session's raw
+ * log. Resumable: it starts from whatever the log says already happened.
+ */
+export class RunExecutor {
+  constructor(
+    private readonly log: SessionLog,
+    private readonly cursor: CursorClient,
+    private readonly command: UserMessageCommand,
+    private readonly settings: RunSettings,
+    private readonly signal: AbortSignal,
+    private readonly now: () => string = () => new Date().toISOString(),
+  ) {}
+
+  async execute(): Promise<void> {
+    const { commandId, text } = this.command;
+    if (this.log.position.commandId !== commandId) {
+      await this.log.append({ kind: 'message.taken', commandId, text, at: this.now() });
+    }
+    if (this.log.position.runState === 'settled') return;
+    if (this.log.position.runState === 'none') await this.startRun();
+    await this.followRun();
+  }
+
+  private async startRun(): Promise<void> {
+    const { commandId, text, agent, environment } = this.command;
+    const agentId = this.log.position.agentId;
+    if (!agentId) {
+      // Cursor v1 has no system-prompt field: the agent's instructions lead the first prompt.
+      const prompt = agent.system ? `${agent.system}\n\n${text}` : text;
+      const created = await this.withRetries(() =>
+        this.cursor.createAgent(
+          {
+            prompt: { text: prompt },
+            ...(agent.model ? { model: { id: agent.model } } : {}),
+            repos: environment.repository
+              ? [{ url: environment.repository, ...(environment.ref ? { startingRef: environment.ref } : {}) }]
+              : [],
+            autoCreatePR: environment.autoCreatePr,
+            name: agent.name,
+          },
+          { signal: this.signal },
+        ),
+      );
+      await this.log.append({
+        kind: 'cursor.agent_created',
+        commandId,
+        agentId: created.agent.id,
+        runId: created.run.id,
+        at: this.now(),
+      });
+      return;
+    }
+    const busyUntil = Date.now() + this.settings.agentBusyTimeoutMs;
+    const created = await this.withRetries(
+      () => this.cursor.createRun(agentId, { prompt: { text } }, { signal: this.signal }),
+      (error) => error instanceof CursorApiError && error.code === 'agent_busy' && Date.now() < busyUntil,
+    );
+    await this.log.append({ kind: 'cursor.run_created', commandId, agentId, runId: created.run.id, at: this.now() });
+  }
+
+  private async followRun(): Promise<void> {
+    const agentId = this.log.position.agentId!;
+    const runId = this.log.position.runId!;
+    let failures = 0;
+    while (!this.signal.aborted) {
+      try {
+        const stream = this.cursor.streamRun(agentId, runId, {
+          lastEventId: this.log.position.lastCursorEventId ?? undefined,
+          idleTimeoutMs: this.settings.streamIdleTimeoutMs,
+          signal: this.signal,
+        });
+        for await (const frame of stream) {
+          await this.log.append({ kind: 'cursor.frame', runId, frame, at: this.now() });
+          if (frame.id !== null) failures = 0;
+          if (frame.event === 'result') {
+            await this.settleFromResult(agentId, runId, (frame.data ?? {}) as ResultData);
+            return;
+          }
+          // Cursor's way of saying "reconnect": the run goes on.
+          if (frame.event === 'error' && (frame.data as { code?: string })?.code === 'stream_unavailable') break;
+        }
+        // The stream ended without a result: the run may have ended anyway (a `done` with no `result`).
+        if (await this.settleIfTerminal(agentId, runId)) return;
+      } catch (error) {
+        if (this.signal.aborted) return;
+        if (error instanceof CursorApiError && error.status === 410) {
+          // Past Cursor's stream retention: the run itself still knows how it ended.
+          await this.settleFromRun(agentId, runId, await this.waitForTerminalRun(agentId, runId));
+          return;
+        }
+        if (error instanceof CursorApiError && error.code === 'invalid_last_event_id') {
+          if (await this.settleIfTerminal(agentId, runId)) return;
+          throw error;
+        }
+        const kind = classifyFailure(error);
+        if (kind === 'fatal' || ++failures > this.settings.maxAttempts) throw error;
+        await sleep(this.delayFor(error, failures), this.signal);
+        continue;
+      }
+      await sleep(backoffDelayMs(1, this.settings.retryBaseMs, this.settings.retryMaxDelayMs), this.signal);
+    }
+  }
+
+  private async settleFromResult(agentId: string, runId: string, result: ResultData): Promise<void> {
+    let branches = result.git?.branches;
+    if (!branches?.length) {
+      // The pull request URL may only be on the run (Cursor fills `git` in after the result frame).
+      branches = await this.cursor
+        .getRun(agentId, runId, { signal: this.signal })
+        .then((run) => run.git?.branches)
+        .catch(() => undefined);
+    }
+    await this.log.append({
+      kind: 'run.settled',
+      commandId: this.command.commandId,
+      runId,
+      status: result.status ?? 'FINISHED',
+      source: 'result',
+      ...(result.text ? { text: result.text } : {}),
+      ...(branches?.length ? { branches } : {}),
+      at: this.now(),
+    });
+  }
+
+  private async settleIfTerminal(agentId: string, runId: string): Promise<boolean> {
+    const run = await this.withRetries(() => this.cursor.getRun(agentId, runId, { signal: this.signal }));
+    if (!isTerminalRunStatus(run.status)) return false;
+    await this.settleFromRun(agentId, runId, run);
+    return true;
+  }
+
+  private async waitForTerminalRun(agentId: string, runId: string): Promise<Run> {
+    for (;;) {
+      const run = await this.withRetries(() => this.cursor.getRun(agentId, runId, { signal: this.signal }));
+      if (isTerminalRunStatus(run.status) || this.signal.aborted) return run;
+      await sleep(this.settings.retryMaxDelayMs, this.signal);
+    }
+  }
+
+  private async settleFromRun(_agentId: string, runId: string, run: Run): Promise<void> {
+    await this.log.append({
+      kind: 'run.settled',
+      commandId: this.command.commandId,
+      runId,
+      status: run.status,
+      source: 'get_run',
+      ...(run.result ? { text: run.result } : {}),
+      ...(run.git?.branches?.length ? { branches: run.git.branches } : {}),
+      at: this.now(),
+    });
+  }
+
+  /** Retries transient failures (and whatever `alsoRetry` accepts) with backoff, up to the bound. */
+  private async withRetries<T>(call: () => Promise<T>, alsoRetry: (error: unknown) => boolean = () => false): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await call();
+      } catch (error) {
+        if (this.signal.aborted) throw error;
+        const extra = alsoRetry(error);
+        if (!extra && (classifyFailure(error) === 'fatal' || attempt >= this.settings.maxAttempts)) throw error;
+        await sleep(this.delayFor(error, extra ? Math.min(attempt, 4) : attempt), this.signal);
+      }
+    }
+  }
+
+  private delayFor(error: unknown, attempt: number): number {
+    if (error instanceof CursorApiError && error.status === 429 && error.retryAfterMs !== undefined) {
+      return error.retryAfterMs;
+    }
+    return backoffDelayMs(attempt, this.settings.retryBaseMs, this.settings.retryMaxDelayMs);
+  }
+}

@@ -1,0 +1,49 @@
+import type { RawRecord } from '@lap/contracts';
+import { advance, EMPTY_POSITION, positionFromHeaders, positionHeaders, recordMessageId } from './session-position';
+
+const at = '2026-01-01T00:00:00.000Z';
+
+describe('session position', () => {
+  it('follows a run and survives a round trip through headers', () => {
+    const records: RawRecord[] = [
+      { kind: 'message.taken', commandId: 'cmd_1', text: 'hi', at },
+      { kind: 'cursor.agent_created', commandId: 'cmd_1', agentId: 'bc-1', runId: 'run-1', at },
+      { kind: 'cursor.frame', runId: 'run-1', frame: { id: null, event: 'status', data: {} }, at },
+      { kind: 'cursor.frame', runId: 'run-1', frame: { id: '10-1', event: 'assistant', data: {} }, at },
+      { kind: 'cursor.frame', runId: 'run-1', frame: { id: null, event: 'status', data: {} }, at },
+    ];
+    let position = EMPTY_POSITION;
+    records.forEach((record, i) => {
+      position = positionFromHeaders(i + 1, positionHeaders(advance(position, record)));
+    });
+    expect(position).toEqual({
+      seq: 5,
+      commandId: 'cmd_1',
+      agentId: 'bc-1',
+      runId: 'run-1',
+      runState: 'live',
+      lastCursorEventId: '10-1',
+    });
+    const settled = advance(position, {
+      kind: 'run.settled',
+      commandId: 'cmd_1',
+      runId: 'run-1',
+      status: 'FINISHED',
+      source: 'result',
+      at,
+    });
+    expect(settled.runState).toBe('settled');
+    const next = advance({ ...settled, seq: 6 }, { kind: 'message.taken', commandId: 'cmd_2', text: 'more', at });
+    expect(next).toMatchObject({ commandId: 'cmd_2', agentId: 'bc-1', runId: null, runState: 'none' });
+  });
+
+  it('gives the id-less status frame one message id per resume point', () => {
+    const status: RawRecord = { kind: 'cursor.frame', runId: 'run-1', frame: { id: null, event: 'status', data: {} }, at };
+    const atStart = recordMessageId('sesn_1', EMPTY_POSITION, status);
+    const later = recordMessageId('sesn_1', { ...EMPTY_POSITION, lastCursorEventId: '10-4' }, status);
+    expect(atStart).toBe('sesn_1:run-1:status@start');
+    expect(later).toBe('sesn_1:run-1:status@10-4');
+    const frame: RawRecord = { kind: 'cursor.frame', runId: 'run-1', frame: { id: '10-5', event: 'assistant', data: {} }, at };
+    expect(recordMessageId('sesn_1', EMPTY_POSITION, frame)).toBe('sesn_1:run-1:10-5');
+  });
+});

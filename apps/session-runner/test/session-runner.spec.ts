@@ -1,0 +1,176 @@
+import { z } from 'zod';
+import {
+  credentialsRpc,
+  Header,
+  newCommandId,
+  newSessionId,
+  sealSecret,
+  type RawRecord,
+  type SessionCommand,
+} from '@lap/contracts';
+import { ensureStreams, readSubjectRange, RpcCallError, RpcServer, SubjectLog } from '@lap/messaging';
+import { createTestNats, waitFor, type TestNats } from '@lap/testing';
+import { createEmulatorApp } from '@lap/cursor-emulator';
+import { runnerConfigSchema, startSessionRunner, type RunningSessionRunner } from '@lap/session-runner';
+
+const KEYS: Record<string, string> = { alice: 'cursor-key-alice-1234', mallory: 'rejected-key-9999' };
+
+describe('session runner against NATS and the Cursor emulator', () => {
+  let nats: TestNats;
+  let emulator: Awaited<ReturnType<typeof createEmulatorApp>>;
+  let runner: RunningSessionRunner;
+  let credentials: RpcServer;
+  let commands: SubjectLog;
+  let raw: SubjectLog;
+
+  beforeAll(async () => {
+    nats = await createTestNats('runner');
+    emulator = await createEmulatorApp({ port: 0, frameIntervalMs: 2, rejectedApiKeys: [KEYS.mallory] });
+    await ensureStreams(nats.client.jsm, nats.names, ['commands', 'raw']);
+    commands = new SubjectLog(nats.client.js, nats.client.jsm, nats.names.streams.commands);
+    raw = new SubjectLog(nats.client.js, nats.client.jsm, nats.names.streams.raw);
+
+    // Plays the credentials service: answers with the owner's key, sealed for the runner.
+    credentials = new RpcServer(nats.client.connection);
+    credentials.serve(nats.names.rpc.credentials.resolve, credentialsRpc.resolve.request, async (request) => {
+      const key = KEYS[request.ownerId];
+      if (!key) throw new RpcCallError('not_found', 'No Cursor API key is stored: add one with PUT /api/agent-runtimes/cursor/credentials');
+      return { apiBase: emulator.url, sealedApiKey: sealSecret(key, request.replyPublicKey) };
+    });
+
+    runner = await startSessionRunner(
+      runnerConfigSchema.parse({
+        NATS_URL: nats.url,
+        LAP_PREFIX: nats.prefix,
+        RUNNER_PORT: 0,
+        LOG_LEVEL: 'warn',
+        CURSOR_RETRY_BASE_MS: 20,
+        CURSOR_RETRY_MAX_DELAY_MS: 200,
+      }),
+    );
+  });
+
+  afterAll(async () => {
+    await runner?.close();
+    credentials?.close();
+    await emulator?.close();
+    await nats?.cleanup();
+  });
+
+  const send = async (command: SessionCommand) => {
+    await commands.append(nats.names.command(command.sessionId), command, { msgId: command.commandId });
+  };
+
+  const message = (sessionId: string, text: string, ownerId = 'alice'): SessionCommand => ({
+    type: 'user.message',
+    commandId: newCommandId(),
+    sessionId,
+    ownerId,
+    issuedAt: new Date().toISOString(),
+    text,
+    agent: { name: 'fixer', model: 'claude-opus-4-5', system: 'You are a coding assistant.' },
+    environment: { repository: 'https://github.com/acme/app', ref: 'main', autoCreatePr: false },
+  });
+
+  const rawRecords = async (sessionId: string) => {
+    const subject = nats.names.raw(sessionId);
+    const last = await raw.last(subject);
+    const records: Array<{ record: RawRecord; headers: Record<string, string>; seq: number }> = [];
+    if (!last) return records;
+    for await (const stored of readSubjectRange<RawRecord>(nats.client.js, raw.stream, subject, 0, last.seq)) {
+      records.push({ record: stored.data, headers: stored.headers, seq: stored.seq });
+    }
+    return records;
+  };
+
+  const settledCount = async (sessionId: string) =>
+    (await rawRecords(sessionId)).filter((r) => r.record.kind === 'run.settled' || r.record.kind === 'runner.error').length;
+
+  it('runs a first message through Cursor and records every frame, then releases the command', async () => {
+    const sessionId = newSessionId();
+    await send(message(sessionId, 'Fix the failing tests in src/utils.ts'));
+    await waitFor(async () => (await settledCount(sessionId)) === 1, { what: 'the run to settle' });
+
+    const records = await rawRecords(sessionId);
+    const kinds = records.map((r) => (r.record.kind === 'cursor.frame' ? `frame:${r.record.frame.event}` : r.record.kind));
+    expect(kinds[0]).toBe('message.taken');
+    expect(kinds[1]).toBe('cursor.agent_created');
+    expect(kinds[2]).toBe('frame:status');
+    expect(kinds).toEqual(expect.arrayContaining(['frame:assistant', 'frame:tool_call', 'frame:result']));
+    expect(kinds[kinds.length - 1]).toBe('run.settled');
+    const settled = records[records.length - 1].record;
+    expect(settled).toMatchObject({ kind: 'run.settled', status: 'FINISHED', source: 'result' });
+
+    // Each record names its predecessor, and the frames' ids are unique (nothing published twice).
+    records.forEach((r, i) => expect(Number(r.headers[Header.PrevSeq])).toBe(i === 0 ? 0 : records[i - 1].seq));
+    const frameIds = records.flatMap((r) => (r.record.kind === 'cursor.frame' && r.record.frame.id ? [r.record.frame.id] : []));
+    expect(new Set(frameIds).size).toBe(frameIds.length);
+
+    // The system prompt leads the first prompt, since Cursor v1 has no field for it.
+    const created = records[1].record as Extract<RawRecord, { kind: 'cursor.agent_created' }>;
+    const agent = await fetch(`${emulator.url}/v1/agents/${created.agentId}`, {
+      headers: { authorization: `Bearer ${KEYS.alice}` },
+    }).then((r) => r.json());
+    expect(agent.repos).toEqual([{ url: 'https://github.com/acme/app', startingRef: 'main' }]);
+
+    await waitFor(async () => (await nats.client.jsm.streams.info(nats.names.streams.commands)).state.messages === 0, {
+      what: 'the command to be acked',
+    });
+  });
+
+  it('sends a follow-up as a new run on the same Cursor agent', async () => {
+    const sessionId = newSessionId();
+    await send(message(sessionId, 'First [scenario:long] [pace:5]'));
+    await send(message(sessionId, 'And now the docs'));
+    await waitFor(async () => (await settledCount(sessionId)) === 2, { what: 'both runs to settle', timeoutMs: 40_000 });
+    const records = (await rawRecords(sessionId)).map((r) => r.record);
+    const created = records.filter((r) => r.kind === 'cursor.agent_created' || r.kind === 'cursor.run_created');
+    expect(created.map((r) => r.kind)).toEqual(['cursor.agent_created', 'cursor.run_created']);
+    const [first, second] = created as Array<Extract<RawRecord, { agentId: string }>>;
+    expect(second.agentId).toBe(first.agentId);
+    expect(second.runId).not.toBe(first.runId);
+    // The follow-up was taken only after the first run settled: messages queue behind a live run.
+    const order = records.map((r) => r.kind);
+    expect(order.lastIndexOf('message.taken')).toBeGreaterThan(order.indexOf('run.settled'));
+  });
+
+  it('interrupts a live run: the run is cancelled and settles as CANCELLED', async () => {
+    const sessionId = newSessionId();
+    await send(message(sessionId, 'Work forever [scenario:hang]'));
+    await waitFor(async () => (await rawRecords(sessionId)).some((r) => r.record.kind === 'cursor.frame'), {
+      what: 'the run to stream',
+    });
+    await send({ type: 'user.interrupt', commandId: newCommandId(), sessionId, ownerId: 'alice', issuedAt: new Date().toISOString() });
+    await waitFor(async () => (await settledCount(sessionId)) === 1, { what: 'the cancelled run to settle' });
+    const records = (await rawRecords(sessionId)).map((r) => r.record);
+    expect(records.some((r) => r.kind === 'interrupt.taken')).toBe(true);
+    expect(records[records.length - 1]).toMatchObject({ kind: 'run.settled', status: 'CANCELLED' });
+  });
+
+  it('turns a rejected key into an error a person can act on', async () => {
+    const sessionId = newSessionId();
+    await send(message(sessionId, 'Hello', 'mallory'));
+    await waitFor(async () => (await settledCount(sessionId)) === 1, { what: 'the runner error' });
+    const last = (await rawRecords(sessionId)).pop()!.record;
+    expect(last).toMatchObject({ kind: 'runner.error', error: { type: 'authentication_error' } });
+    expect((last as Extract<RawRecord, { kind: 'runner.error' }>).error.message).toMatch(/^Cursor rejected the API key/);
+    expect(JSON.stringify(await rawRecords(sessionId))).not.toContain(KEYS.mallory);
+  });
+
+  it('reports a missing key with the way to add one', async () => {
+    const sessionId = newSessionId();
+    await send(message(sessionId, 'Hello', 'nobody'));
+    await waitFor(async () => (await settledCount(sessionId)) === 1, { what: 'the runner error' });
+    const last = (await rawRecords(sessionId)).pop()!.record;
+    expect(last).toMatchObject({
+      kind: 'runner.error',
+      error: { type: 'authentication_error', message: expect.stringContaining('PUT /api/agent-runtimes/cursor/credentials') },
+    });
+  });
+
+  it('answers /readyz', async () => {
+    const response = await fetch(`${runner.httpUrl}/readyz`);
+    expect(response.status).toBe(200);
+    expect(z.object({ status: z.literal('ok') }).parse(await response.json())).toBeTruthy();
+  });
+});
