@@ -1,28 +1,35 @@
-import { QueryFailedError } from 'typeorm';
-
 const UNAVAILABLE_CODES = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
   'ETIMEDOUT',
   'ENOTFOUND',
   'EHOSTUNREACH',
-  '57P01',
-  '57P03',
-  '53300',
+  'EPIPE',
+  '57P01', // admin_shutdown
+  '57P02', // crash_shutdown
+  '57P03', // cannot_connect_now
+  '53300', // too_many_connections
 ]);
+
+const UNAVAILABLE_MESSAGE =
+  /Connection terminated|ECONNREFUSED|ECONNRESET|timeout exceeded when trying to connect|Connection is not established|the database system is (starting|shutting) down|terminating connection/i;
 
 /**
  * True when an error means "the database cannot be reached right now" (as opposed to a bad query):
- * callers answer 503 and try again later.
+ * callers answer 503 and try again later. TypeORM wraps a connection dropped mid-query in a
+ * QueryFailedError, so the wrapped driver error is looked at too.
  */
 export function isDatabaseUnavailable(error: unknown): boolean {
-  if (!error || typeof error !== 'object') return false;
-  const code =
-    (error as { code?: string }).code ?? (error as { driverError?: { code?: string } }).driverError?.code;
-  if (code && UNAVAILABLE_CODES.has(code)) return true;
-  if (error instanceof QueryFailedError) return false;
-  const message = String((error as Error).message ?? '');
-  return /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect|Connection is not established|the database system is (starting|shutting) down/i.test(
-    message,
-  );
+  for (let current = error, depth = 0; current && typeof current === 'object' && depth < 4; depth++) {
+    const { code, message, driverError, cause } = current as {
+      code?: unknown;
+      message?: unknown;
+      driverError?: unknown;
+      cause?: unknown;
+    };
+    if (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) return true;
+    if (typeof message === 'string' && UNAVAILABLE_MESSAGE.test(message)) return true;
+    current = driverError ?? cause;
+  }
+  return false;
 }
