@@ -76,7 +76,7 @@ export async function* readFrames(
   const parser = new SseParser();
   try {
     for (;;) {
-      let chunk: ReadableStreamReadResult<Uint8Array>;
+      let chunk: Awaited<ReturnType<typeof reader.read>>;
       watch.arm();
       try {
         chunk = await reader.read();

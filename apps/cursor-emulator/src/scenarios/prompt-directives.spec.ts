@@ -1,0 +1,26 @@
+import { DirectiveError, parsePromptDirectives } from './prompt-directives';
+
+describe('parsePromptDirectives', () => {
+  it('defaults to the default scenario with no faults', () => {
+    expect(parsePromptDirectives('Fix the bug')).toEqual({ scenario: 'default', faults: [] });
+  });
+
+  it('reads scenario, pace and several faults anywhere in the text', () => {
+    expect(
+      parsePromptDirectives('Do it [scenario:PR] now [pace:10][fault:drop_after=3] [fault:rate_limit=1]'),
+    ).toEqual({
+      scenario: 'pr',
+      paceMs: 10,
+      faults: [
+        { kind: 'drop_after', frames: 3, times: 1 },
+        { kind: 'rate_limit', count: 1, retryAfterSeconds: 1 },
+      ],
+    });
+  });
+
+  it('rejects unknown scenarios, bad paces and bad faults', () => {
+    expect(() => parsePromptDirectives('[scenario:dance]')).toThrow(DirectiveError);
+    expect(() => parsePromptDirectives('[pace:fast]')).toThrow(/whole number/);
+    expect(() => parsePromptDirectives('[fault:drop_after]')).toThrow(/\[fault:drop_after\]/);
+  });
+});
