@@ -32,7 +32,15 @@ export function readToolArgs(args: unknown): Record<string, unknown> | undefined
 export type ToolCallProgress = 'running' | 'completed' | 'failed';
 
 const COMPLETED_TOOL_STATUSES = new Set(['completed', 'complete', 'succeeded', 'success', 'done']);
-const FAILED_STATUSES = new Set(['error', 'errored', 'failed', 'failure', 'cancelled', 'canceled', 'aborted']);
+const FAILED_STATUSES = new Set([
+  'error',
+  'errored',
+  'failed',
+  'failure',
+  'cancelled',
+  'canceled',
+  'aborted',
+]);
 
 /** Cursor documents `running` and `completed`; failure-like statuses also end the call. Unknown: still running. */
 export function toolCallProgress(status: string | undefined): ToolCallProgress {

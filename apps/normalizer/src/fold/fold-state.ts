@@ -33,8 +33,11 @@ export interface OpenToolCall {
   name: string;
   /** The args merged from every frame of this call so far (later frames win key by key). */
   args: Record<string, unknown>;
-  /** `agent.tool_use` was emitted; later frames can no longer change its input. */
-  toolUseEmitted: boolean;
+  /**
+   * The id of the `agent.tool_use` event once emitted (later frames can no longer change its input), so
+   * the `agent.tool_result` can name it in `tool_use_id`; null while the call is pending.
+   */
+  toolUseEventId: string | null;
 }
 
 export function initialFoldState(): FoldState {

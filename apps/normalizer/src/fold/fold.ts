@@ -1,5 +1,11 @@
 import { eventId } from '@lap/contracts';
-import type { CursorFrame, RawRecord, SessionErrorDetail, SessionEvent, SessionEventBody } from '@lap/contracts';
+import type {
+  CursorFrame,
+  RawRecord,
+  SessionErrorDetail,
+  SessionEvent,
+  SessionEventBody,
+} from '@lap/contracts';
 import {
   asSessionErrorType,
   readFrameData,
@@ -69,17 +75,17 @@ export function foldRecord(
   processedAt: string,
 ): FoldResult {
   const next: FoldState = structuredClone(state);
-  const out: SessionEventBody[] = [];
+  const out = new EventBatch(sessionId, rawSeq, processedAt);
   const notes: FoldNote[] = [];
 
   switch (record.kind) {
     case 'message.taken':
       flushRun(next.run, out);
-      out.push({ type: 'user.message', content: [{ type: 'text', text: record.text }] });
+      out.add({ type: 'user.message', content: [{ type: 'text', text: record.text }] });
       break;
     case 'interrupt.taken':
       flushRun(next.run, out);
-      out.push({ type: 'user.interrupt' });
+      out.add({ type: 'user.interrupt' });
       break;
     case 'cursor.agent_created':
     case 'cursor.run_created':
@@ -97,31 +103,59 @@ export function foldRecord(
   }
 
   next.lastRawSeq = rawSeq;
-  const events = out.map(
-    (body, index): SessionEvent => ({
-      ...body,
-      id: eventId(sessionId, rawSeq, index),
-      processed_at: processedAt,
-    }),
-  );
-  return { events, state: next, notes };
+  return { events: out.events, state: next, notes };
 }
 
-function startRun(next: FoldState, agentId: string, runId: string, out: SessionEventBody[]): void {
+/** An event body as the fold writes it: its `id` is always the event id, given when it is added. */
+type EventBodyWithoutId = SessionEventBody extends infer Body
+  ? Body extends unknown
+    ? Omit<Body, 'id'>
+    : never
+  : never;
+
+/** The events one record yields; the i-th gets `eventId(sessionId, rawSeq, i)`. */
+class EventBatch {
+  readonly events: SessionEvent[] = [];
+
+  constructor(
+    private readonly sessionId: string,
+    private readonly rawSeq: number,
+    private readonly processedAt: string,
+  ) {}
+
+  /** Adds an event and returns its id. */
+  add(body: EventBodyWithoutId): string {
+    const id = eventId(this.sessionId, this.rawSeq, this.events.length);
+    // Spreading a union loses its discriminant for the compiler; the shape is the body plus the two fields.
+    this.events.push({ ...body, id, processed_at: this.processedAt } as SessionEvent);
+    return id;
+  }
+}
+
+function startRun(next: FoldState, agentId: string, runId: string, out: EventBatch): void {
   // The same run announced again (a runner re-publishing its record after a crash) changes nothing.
   if (runId === next.run?.runId || runId === next.lastSettledRunId) return;
   flushRun(next.run, out);
   next.run = newRunFoldState(runId);
-  out.push({ type: 'session.updated', outputs: { cursor_agent_id: agentId, cursor_run_id: runId } });
+  out.add({ type: 'session.updated', outputs: { cursor_agent_id: agentId, cursor_run_id: runId } });
 }
+
+/**
+ * Frames that never yield an event: `interaction_update` is an SDK-shaped copy of the other frames
+ * (folding it too would double everything), `heartbeat` keeps the connection alive, `done` closes it.
+ * They are not meaningful either, so they do not flush, and not worth a note even after their run settled
+ * (`done` always follows the result).
+ */
+const FRAMES_WITHOUT_EVENTS = new Set(['interaction_update', 'heartbeat', 'done']);
 
 function foldFrame(
   next: FoldState,
   runId: string,
   frame: CursorFrame,
-  out: SessionEventBody[],
+  out: EventBatch,
   notes: FoldNote[],
 ): void {
+  if (FRAMES_WITHOUT_EVENTS.has(frame.event)) return;
   const run = runFoldingFrame(next, runId);
   if (!run) {
     notes.push({ kind: 'late_frame', frameType: frame.event, runId });
@@ -134,7 +168,7 @@ function foldFrame(
       // Terminal states come from `run.settled` only: a replayed stream has shown FINISHED for a cancelled run.
       if (readString(data, 'status')?.toUpperCase() === 'RUNNING' && !run.runningAnnounced) {
         run.runningAnnounced = true;
-        out.push({ type: 'session.status_running' });
+        out.add({ type: 'session.status_running' });
       }
       return;
     case 'assistant':
@@ -144,7 +178,7 @@ function foldFrame(
       if (run.thinkingOpen) return;
       flushRun(run, out);
       run.thinkingOpen = true;
-      out.push({ type: 'agent.thinking' });
+      out.add({ type: 'agent.thinking' });
       return;
     case 'tool_call':
       foldToolCall(run, data, out, notes);
@@ -156,10 +190,6 @@ function foldFrame(
       return;
     case 'error':
       foldStreamError(run, data, out);
-      return;
-    case 'interaction_update':
-    case 'heartbeat':
-    case 'done':
       return;
     default:
       notes.push({ kind: 'unknown_frame', frameType: frame.event });
@@ -176,7 +206,7 @@ function runFoldingFrame(next: FoldState, runId: string): RunFoldState | null {
   return next.run.runId === runId ? next.run : null;
 }
 
-function appendAssistantText(run: RunFoldState, delta: string, out: SessionEventBody[]): void {
+function appendAssistantText(run: RunFoldState, delta: string, out: EventBatch): void {
   // An empty delta adds nothing, so it does not end a thinking stretch or a pending tool use either.
   if (delta === '') return;
   flushPendingToolUses(run, out);
@@ -184,7 +214,7 @@ function appendAssistantText(run: RunFoldState, delta: string, out: SessionEvent
   run.openText += delta;
 }
 
-function foldToolCall(run: RunFoldState, data: FrameData, out: SessionEventBody[], notes: FoldNote[]): void {
+function foldToolCall(run: RunFoldState, data: FrameData, out: EventBatch, notes: FoldNote[]): void {
   const callId = readString(data, 'callId');
   if (!callId) {
     notes.push({ kind: 'malformed_frame', frameType: 'tool_call', reason: 'missing callId' });
@@ -200,14 +230,14 @@ function foldToolCall(run: RunFoldState, data: FrameData, out: SessionEventBody[
   const name = readString(data, 'name');
   if (name) call.name = name;
   const args = readToolArgs(data.args);
-  if (args && !call.toolUseEmitted) call.args = { ...call.args, ...args };
+  if (args && call.toolUseEventId === null) call.args = { ...call.args, ...args };
 
   if (toolCallProgress(readString(data, 'status')) === 'running') return;
 
-  if (!call.toolUseEmitted) emitToolUse(call, out);
-  out.push({
+  const toolUseId = call.toolUseEventId ?? emitToolUse(call, out);
+  out.add({
     type: 'agent.tool_result',
-    tool_use_id: callId,
+    tool_use_id: toolUseId,
     content: [{ type: 'text', text: toolResultText(data) }],
     is_error: toolCallFailed(data),
   });
@@ -218,12 +248,12 @@ function foldToolCall(run: RunFoldState, data: FrameData, out: SessionEventBody[
 function openToolCall(run: RunFoldState, callId: string): OpenToolCall {
   const known = run.openToolCalls.find((open) => open.callId === callId);
   if (known) return known;
-  const call: OpenToolCall = { callId, name: '', args: {}, toolUseEmitted: false };
+  const call: OpenToolCall = { callId, name: '', args: {}, toolUseEventId: null };
   run.openToolCalls.push(call);
   return call;
 }
 
-function foldStreamError(run: RunFoldState, data: FrameData, out: SessionEventBody[]): void {
+function foldStreamError(run: RunFoldState, data: FrameData, out: EventBatch): void {
   const code = readString(data, 'code');
   // Cursor lost the stream, not the run: the runner reconnects with Last-Event-ID and the text goes on.
   if (code === 'stream_unavailable') return;
@@ -236,14 +266,14 @@ function foldStreamError(run: RunFoldState, data: FrameData, out: SessionEventBo
     // Whether the run goes on is only known when it settles; only a rate limit says "try again" by itself.
     retry_status: { type: code === 'rate_limit_exceeded' ? 'retrying' : 'terminal' },
   };
-  out.push({ type: 'session.error', error });
+  out.add({ type: 'session.error', error });
 }
 
 type RunSettledRecord = Extract<RawRecord, { kind: 'run.settled' }>;
 
 const SUCCESSFUL_RUN_STATUSES = new Set(['FINISHED', 'CANCELLED']);
 
-function settleRun(next: FoldState, record: RunSettledRecord, out: SessionEventBody[]): void {
+function settleRun(next: FoldState, record: RunSettledRecord, out: EventBatch): void {
   if (record.runId === next.lastSettledRunId) return;
   flushRun(next.run, out);
 
@@ -255,12 +285,12 @@ function settleRun(next: FoldState, record: RunSettledRecord, out: SessionEventB
       ...(entry.prUrl ? { pr_url: entry.prUrl } : {}),
     }));
   if (branches.length > 0) {
-    out.push({ type: 'session.updated', outputs: { cursor_run_id: record.runId, branches } });
+    out.add({ type: 'session.updated', outputs: { cursor_run_id: record.runId, branches } });
   }
 
   const status = record.status.toUpperCase();
   if (!SUCCESSFUL_RUN_STATUSES.has(status)) {
-    out.push({
+    out.add({
       type: 'session.error',
       error: {
         type: 'model_request_failed_error',
@@ -269,7 +299,7 @@ function settleRun(next: FoldState, record: RunSettledRecord, out: SessionEventB
       },
     });
   }
-  out.push({ type: 'session.status_idle', stop_reason: { type: 'end_turn' } });
+  out.add({ type: 'session.status_idle', stop_reason: { type: 'end_turn' } });
 
   // Per-run data goes with the run, so the state stays small however long the session lives.
   next.run = null;
@@ -285,41 +315,51 @@ function failedRunMessage(status: string): string {
 function endTurnOnRunnerError(
   next: FoldState,
   error: { type: string; message: string },
-  out: SessionEventBody[],
+  out: EventBatch,
 ): void {
   flushRun(next.run, out);
-  out.push({
+  out.add({
     type: 'session.error',
-    error: { type: asSessionErrorType(error.type), message: error.message, retry_status: { type: 'terminal' } },
+    error: {
+      type: asSessionErrorType(error.type),
+      message: error.message,
+      retry_status: { type: 'terminal' },
+    },
   });
-  out.push({ type: 'session.status_idle', stop_reason: { type: 'end_turn' } });
+  out.add({ type: 'session.status_idle', stop_reason: { type: 'end_turn' } });
   // The session is idle now. The run is not marked settled: if its stream is ever resumed, its frames
   // start a fresh turn (with its own `session.status_running`) instead of being dropped.
   next.run = null;
 }
 
 /** Closes everything open in the run: its text becomes one `agent.message`, pending tool uses are emitted. */
-function flushRun(run: RunFoldState | null, out: SessionEventBody[]): void {
+function flushRun(run: RunFoldState | null, out: EventBatch): void {
   if (!run) return;
   flushOpenText(run, out);
   flushPendingToolUses(run, out);
   run.thinkingOpen = false;
 }
 
-function flushOpenText(run: RunFoldState, out: SessionEventBody[]): void {
+function flushOpenText(run: RunFoldState, out: EventBatch): void {
   if (run.openText === '') return;
-  out.push({ type: 'agent.message', content: [{ type: 'text', text: run.openText }] });
+  out.add({ type: 'agent.message', content: [{ type: 'text', text: run.openText }] });
   run.openText = '';
 }
 
-function flushPendingToolUses(run: RunFoldState, out: SessionEventBody[]): void {
+function flushPendingToolUses(run: RunFoldState, out: EventBatch): void {
   for (const call of run.openToolCalls) {
-    if (!call.toolUseEmitted) emitToolUse(call, out);
+    if (call.toolUseEventId === null) emitToolUse(call, out);
   }
 }
 
-function emitToolUse(call: OpenToolCall, out: SessionEventBody[]): void {
-  call.toolUseEmitted = true;
+/**
+ * Emits the call's `agent.tool_use` and returns its event id. The event's `id` is its own deterministic
+ * `sevt_…` id (an event's `id` cannot be two things); Cursor's `callId` stays in the raw log, and the
+ * `agent.tool_result` points at this event through `tool_use_id`, as in Managed Agents.
+ */
+function emitToolUse(call: OpenToolCall, out: EventBatch): string {
   // Cursor names every call it streams; the fallback only keeps the event valid for a nameless frame.
-  out.push({ type: 'agent.tool_use', id: call.callId, name: call.name || 'unknown', input: { ...call.args } });
+  const id = out.add({ type: 'agent.tool_use', name: call.name || 'unknown', input: { ...call.args } });
+  call.toolUseEventId = id;
+  return id;
 }
