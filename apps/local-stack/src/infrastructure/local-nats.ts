@@ -26,7 +26,11 @@ export class NatsNotFoundError extends Error {
 }
 
 /** Uses the NATS already listening on the local port if it has JetStream; otherwise starts `nats-server -js`. */
-export async function startLocalNats(dataDir: string, port: number, log: (line: string) => void): Promise<StartedNats> {
+export async function startLocalNats(
+  dataDir: string,
+  port: number,
+  log: (line: string) => void,
+): Promise<StartedNats> {
   const url = `nats://127.0.0.1:${port}`;
   if (await hasJetStream(url)) {
     log(`using the NATS server already running at ${url}`);

@@ -32,7 +32,9 @@ export class ChildService {
     this.child = child;
     const label = this.spec.app.padEnd(16);
     for (const stream of [child.stdout!, child.stderr!]) {
-      readline.createInterface({ input: stream }).on('line', (line) => process.stdout.write(`${label}| ${line}\n`));
+      readline
+        .createInterface({ input: stream })
+        .on('line', (line) => process.stdout.write(`${label}| ${line}\n`));
     }
     this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
     void this.exited.then(onExit);

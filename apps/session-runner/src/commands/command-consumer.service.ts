@@ -1,4 +1,10 @@
-import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationShutdown,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
 import { DurableWorker, ensureStreams, NatsClient, type WorkItem } from '@lap/messaging';
 import type { NatsNames } from '@lap/contracts';
 import { CommandProcessor } from './command-processor';
@@ -47,9 +53,12 @@ export class CommandConsumerService implements OnApplicationBootstrap, OnApplica
     await this.worker.ensureConsumer();
     this.control.listen();
     // One timer renews every lease: cheap with thousands of live sessions.
-    this.renewTimer = setInterval(() => {
-      for (const item of this.leases) item.working();
-    }, Math.max(250, Math.floor(this.config.RUNNER_ACK_WAIT_MS / 3)));
+    this.renewTimer = setInterval(
+      () => {
+        for (const item of this.leases) item.working();
+      },
+      Math.max(250, Math.floor(this.config.RUNNER_ACK_WAIT_MS / 3)),
+    );
     this.worker.start(async (item, shutdown) => {
       this.leases.add(item);
       try {
@@ -58,7 +67,9 @@ export class CommandConsumerService implements OnApplicationBootstrap, OnApplica
         this.leases.delete(item);
       }
     });
-    this.logger.log(`taking commands from ${this.names.streams.commands} (up to ${this.config.RUNNER_MAX_SESSIONS} sessions)`);
+    this.logger.log(
+      `taking commands from ${this.names.streams.commands} (up to ${this.config.RUNNER_MAX_SESSIONS} sessions)`,
+    );
   }
 
   /** Stop taking work; live sessions are handed back at once (nak) for another runner to resume. */

@@ -90,13 +90,21 @@ export class CommandProcessor {
       interrupt: (commandId) => this.interruptHeld(log, commandId, credential),
     });
     try {
-      credential = await this.deps.credentials.resolve(command.ownerId).catch(async (error: Error & { type?: string }) => {
-        if (error.type !== 'not_found') throw error;
-        await this.recordFailure(log, command, 'authentication_error', error.message);
-        return undefined;
-      });
+      credential = await this.deps.credentials
+        .resolve(command.ownerId)
+        .catch(async (error: Error & { type?: string }) => {
+          if (error.type !== 'not_found') throw error;
+          await this.recordFailure(log, command, 'authentication_error', error.message);
+          return undefined;
+        });
       if (!credential) return;
-      const executor = new RunExecutor(log, this.clientFor(credential), command, this.deps.settings, runAbort.signal);
+      const executor = new RunExecutor(
+        log,
+        this.clientFor(credential),
+        command,
+        this.deps.settings,
+        runAbort.signal,
+      );
       try {
         await executor.execute();
       } catch (error) {
@@ -113,13 +121,27 @@ export class CommandProcessor {
 
   private async recordFailure(log: SessionLog, command: UserMessageCommand, type: string, message: string) {
     if (log.position.commandId !== command.commandId) {
-      await log.append({ kind: 'message.taken', commandId: command.commandId, text: command.text, at: now() });
+      await log.append({
+        kind: 'message.taken',
+        commandId: command.commandId,
+        text: command.text,
+        at: now(),
+      });
     }
-    await log.append({ kind: 'runner.error', commandId: command.commandId, error: { type, message }, at: now() });
+    await log.append({
+      kind: 'runner.error',
+      commandId: command.commandId,
+      error: { type, message },
+      at: now(),
+    });
   }
 
   /** The runner holding the session records the interrupt in its own sequence and cancels the run. */
-  private async interruptHeld(log: SessionLog, commandId: string, credential?: ResolvedCredential): Promise<void> {
+  private async interruptHeld(
+    log: SessionLog,
+    commandId: string,
+    credential?: ResolvedCredential,
+  ): Promise<void> {
     await log.append({ kind: 'interrupt.taken', commandId, runId: log.position.runId, at: now() });
     await this.cancelLiveRun(log, credential);
   }
@@ -130,7 +152,12 @@ export class CommandProcessor {
     for (let attempt = 1; ; attempt++) {
       const log = await this.deps.sessionLogs.open(command.sessionId);
       try {
-        await log.append({ kind: 'interrupt.taken', commandId: command.commandId, runId: log.position.runId, at: now() });
+        await log.append({
+          kind: 'interrupt.taken',
+          commandId: command.commandId,
+          runId: log.position.runId,
+          at: now(),
+        });
         if (log.position.runState === 'live') {
           await this.cancelLiveRun(log, await this.deps.credentials.resolve(command.ownerId));
         }

@@ -1,5 +1,11 @@
 import type { UserMessageCommand } from '@lap/contracts';
-import { CursorApiError, isTerminalRunStatus, type CursorClient, type GitBranch, type Run } from '@lap/cursor-client';
+import {
+  CursorApiError,
+  isTerminalRunStatus,
+  type CursorClient,
+  type GitBranch,
+  type Run,
+} from '@lap/cursor-client';
 import { sleep } from '@lap/messaging';
 import type { SessionLog } from '../session-log/session-log';
 import { backoffDelayMs } from './backoff';
@@ -59,7 +65,12 @@ export class RunExecutor {
             prompt: { text: prompt },
             ...(agent.model ? { model: { id: agent.model } } : {}),
             repos: environment.repository
-              ? [{ url: environment.repository, ...(environment.ref ? { startingRef: environment.ref } : {}) }]
+              ? [
+                  {
+                    url: environment.repository,
+                    ...(environment.ref ? { startingRef: environment.ref } : {}),
+                  },
+                ]
               : [],
             autoCreatePR: environment.autoCreatePr,
             name: agent.name,
@@ -81,7 +92,13 @@ export class RunExecutor {
       () => this.cursor.createRun(agentId, { prompt: { text } }, { signal: this.signal }),
       (error) => error instanceof CursorApiError && error.code === 'agent_busy' && Date.now() < busyUntil,
     );
-    await this.log.append({ kind: 'cursor.run_created', commandId, agentId, runId: created.run.id, at: this.now() });
+    await this.log.append({
+      kind: 'cursor.run_created',
+      commandId,
+      agentId,
+      runId: created.run.id,
+      at: this.now(),
+    });
   }
 
   private async followRun(): Promise<void> {
@@ -103,7 +120,8 @@ export class RunExecutor {
             return;
           }
           // Cursor's way of saying "reconnect": the run goes on.
-          if (frame.event === 'error' && (frame.data as { code?: string })?.code === 'stream_unavailable') break;
+          if (frame.event === 'error' && (frame.data as { code?: string })?.code === 'stream_unavailable')
+            break;
         }
         // The stream ended without a result: the run may have ended anyway (a `done` with no `result`).
         if (await this.settleIfTerminal(agentId, runId)) return;
@@ -177,14 +195,18 @@ export class RunExecutor {
   }
 
   /** Retries transient failures (and whatever `alsoRetry` accepts) with backoff, up to the bound. */
-  private async withRetries<T>(call: () => Promise<T>, alsoRetry: (error: unknown) => boolean = () => false): Promise<T> {
+  private async withRetries<T>(
+    call: () => Promise<T>,
+    alsoRetry: (error: unknown) => boolean = () => false,
+  ): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await call();
       } catch (error) {
         if (this.signal.aborted) throw error;
         const extra = alsoRetry(error);
-        if (!extra && (classifyFailure(error) === 'fatal' || attempt >= this.settings.maxAttempts)) throw error;
+        if (!extra && (classifyFailure(error) === 'fatal' || attempt >= this.settings.maxAttempts))
+          throw error;
         await sleep(this.delayFor(error, extra ? Math.min(attempt, 4) : attempt), this.signal);
       }
     }

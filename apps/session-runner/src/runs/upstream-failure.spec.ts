@@ -12,7 +12,10 @@ describe('upstream failures', () => {
   });
 
   it('tells a person what to do about a rejected key', () => {
-    const failure = describeFailure(new CursorApiError(401, 'unauthorized', 'Invalid API key'), 'https://api.cursor.com');
+    const failure = describeFailure(
+      new CursorApiError(401, 'unauthorized', 'Invalid API key'),
+      'https://api.cursor.com',
+    );
     expect(failure.type).toBe('authentication_error');
     expect(failure.message).toMatch(/^Cursor rejected the API key/);
     expect(failure.message).toContain('PUT /api/agent-runtimes/cursor/credentials');

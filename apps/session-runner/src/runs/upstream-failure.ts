@@ -18,7 +18,10 @@ export function classifyFailure(error: unknown): FailureClass {
  * The `session.error` a person reads when the runner gives up: what happened and what to do about it.
  * Never includes the key.
  */
-export function describeFailure(error: unknown, apiBase: string): { type: SessionErrorType; message: string } {
+export function describeFailure(
+  error: unknown,
+  apiBase: string,
+): { type: SessionErrorType; message: string } {
   if (error instanceof CursorApiError) {
     const said = `${error.status} ${error.code}: ${error.message}`;
     if (error.status === 401 || error.code === 'unauthorized' || error.code === 'api_key_not_found') {
@@ -54,7 +57,10 @@ export function describeFailure(error: unknown, apiBase: string): { type: Sessio
         message: `The session's Cursor agent can no longer take messages (${said}). Start a new session.`,
       };
     }
-    return { type: 'model_request_failed_error', message: `Cursor failed the request (${said}). Try again later.` };
+    return {
+      type: 'model_request_failed_error',
+      message: `Cursor failed the request (${said}). Try again later.`,
+    };
   }
   if (error instanceof CursorUnreachableError || error instanceof StreamStalledError) {
     return {
@@ -62,5 +68,8 @@ export function describeFailure(error: unknown, apiBase: string): { type: Sessio
       message: `Could not reach Cursor at ${apiBase} (${error.message}). Check the api_base of the stored credentials and the network, then send the message again.`,
     };
   }
-  return { type: 'unknown_error', message: 'The session runner failed unexpectedly. Send the message again.' };
+  return {
+    type: 'unknown_error',
+    message: 'The session runner failed unexpectedly. Send the message again.',
+  };
 }

@@ -1,5 +1,11 @@
 import type { RawRecord } from '@lap/contracts';
-import { advance, EMPTY_POSITION, positionFromHeaders, positionHeaders, recordMessageId } from './session-position';
+import {
+  advance,
+  EMPTY_POSITION,
+  positionFromHeaders,
+  positionHeaders,
+  recordMessageId,
+} from './session-position';
 
 const at = '2026-01-01T00:00:00.000Z';
 
@@ -33,17 +39,30 @@ describe('session position', () => {
       at,
     });
     expect(settled.runState).toBe('settled');
-    const next = advance({ ...settled, seq: 6 }, { kind: 'message.taken', commandId: 'cmd_2', text: 'more', at });
+    const next = advance(
+      { ...settled, seq: 6 },
+      { kind: 'message.taken', commandId: 'cmd_2', text: 'more', at },
+    );
     expect(next).toMatchObject({ commandId: 'cmd_2', agentId: 'bc-1', runId: null, runState: 'none' });
   });
 
   it('gives the id-less status frame one message id per resume point', () => {
-    const status: RawRecord = { kind: 'cursor.frame', runId: 'run-1', frame: { id: null, event: 'status', data: {} }, at };
+    const status: RawRecord = {
+      kind: 'cursor.frame',
+      runId: 'run-1',
+      frame: { id: null, event: 'status', data: {} },
+      at,
+    };
     const atStart = recordMessageId('sesn_1', EMPTY_POSITION, status);
     const later = recordMessageId('sesn_1', { ...EMPTY_POSITION, lastCursorEventId: '10-4' }, status);
     expect(atStart).toBe('sesn_1:run-1:status@start');
     expect(later).toBe('sesn_1:run-1:status@10-4');
-    const frame: RawRecord = { kind: 'cursor.frame', runId: 'run-1', frame: { id: '10-5', event: 'assistant', data: {} }, at };
+    const frame: RawRecord = {
+      kind: 'cursor.frame',
+      runId: 'run-1',
+      frame: { id: '10-5', event: 'assistant', data: {} },
+      at,
+    };
     expect(recordMessageId('sesn_1', EMPTY_POSITION, frame)).toBe('sesn_1:run-1:10-5');
   });
 });

@@ -56,7 +56,13 @@ export function advance(position: SessionPosition, record: RawRecord): Omit<Sess
       return rest;
     case 'cursor.agent_created':
     case 'cursor.run_created':
-      return { ...rest, agentId: record.agentId, runId: record.runId, runState: 'live', lastCursorEventId: null };
+      return {
+        ...rest,
+        agentId: record.agentId,
+        runId: record.runId,
+        runState: 'live',
+        lastCursorEventId: null,
+      };
     case 'cursor.frame':
       return { ...rest, lastCursorEventId: record.frame.id ?? rest.lastCursorEventId };
     case 'run.settled':

@@ -1,0 +1,4 @@
+import { CreateGatewayTables1764345600000 } from './1764345600000-create-gateway-tables';
+
+/** Every migration, oldest first. A new one (from `npm run migration:generate`) is added here. */
+export const gatewayMigrations = [CreateGatewayTables1764345600000];
