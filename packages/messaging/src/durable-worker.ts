@@ -122,12 +122,10 @@ export class DurableWorker {
         }
       } catch (error) {
         if (this.shutdown.signal.aborted) break;
-        if (isNotFound(error)) {
-          consumer = undefined;
-          await this.ensureConsumer().catch((e) => this.onError('could not recreate consumer', e));
-        } else {
-          this.onError(`pulling from ${this.options.durable} failed; retrying`, error);
-        }
+        this.onError(`pulling from ${this.options.durable} failed; retrying`, error);
+        // The consumer may be gone (deleted, or lost with a server): look it up again, recreating it if needed.
+        consumer = undefined;
+        await this.ensureConsumer().catch((e) => this.onError('could not recreate consumer', e));
         await sleep(500, this.shutdown.signal);
       }
     }

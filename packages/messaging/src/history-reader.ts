@@ -33,5 +33,7 @@ export async function* readSubjectRange<T>(
     }
   } finally {
     await messages.close();
+    // Ordered consumers otherwise linger on the server until their inactivity threshold (minutes).
+    await consumer.delete().catch(() => undefined);
   }
 }

@@ -126,3 +126,41 @@ describe('messaging against the real NATS JetStream', () => {
     await expect(client.call(subject, { n: 1 }, reply, 300)).rejects.toMatchObject({ type: 'unavailable' });
   });
 });
+
+describe('a durable worker whose consumer is deleted under it', () => {
+  let nats: TestNats;
+  beforeAll(async () => {
+    nats = await createTestNats('msgdel');
+    await ensureStreams(nats.client.jsm, nats.names, ['commands']);
+  });
+  afterAll(() => nats.cleanup());
+
+  it('recreates the consumer and goes on working', async () => {
+    const options = {
+      stream: nats.names.streams.commands,
+      durable: 'recreated',
+      filterSubject: nats.names.allCommands,
+      ackWaitMs: 5_000,
+      concurrency: 4,
+      pullExpiresMs: 1_000,
+    };
+    const worker = new DurableWorker(nats.client, options);
+    await worker.ensureConsumer();
+    const seen: string[] = [];
+    worker.start(async (item) => {
+      seen.push(item.json<{ id: string }>().id);
+      await item.ack();
+    });
+    const commands = new SubjectLog(nats.client.js, nats.client.jsm, nats.names.streams.commands);
+    await commands.append(nats.names.command('sesn_a'), { id: 'before' }, { msgId: 'before' });
+    await waitFor(() => seen.includes('before'), { what: 'the first command' });
+
+    await nats.client.jsm.consumers.delete(options.stream, options.durable);
+    await commands.append(nats.names.command('sesn_a'), { id: 'after' }, { msgId: 'after' });
+    await waitFor(() => seen.includes('after'), {
+      what: 'the command sent after the deletion',
+      timeoutMs: 20_000,
+    });
+    await worker.stop();
+  });
+});

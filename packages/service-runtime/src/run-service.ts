@@ -1,4 +1,4 @@
-import type { LoggerService } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 
 export interface RunningService {
   close(): Promise<void>;
@@ -8,18 +8,20 @@ export interface RunningService {
  * A service's `main`: start it, and on SIGTERM / SIGINT close it gracefully (once), then exit.
  * A configuration error is printed as is (it names the variables) and exits with code 78 (EX_CONFIG).
  */
-export function runService(name: string, start: () => Promise<RunningService>, logger?: LoggerService): void {
+export function runService(name: string, start: () => Promise<RunningService>): void {
+  // Nest's static logger: once the app is up it writes through the app's own logger and format.
+  const logger = new Logger(name);
   let service: RunningService | undefined;
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger?.log(`${signal} received: shutting down`, name);
+    logger.log(`${signal} received: shutting down`);
     try {
       await service?.close();
       process.exit(0);
     } catch (error) {
-      logger?.error(`shutdown failed: ${(error as Error).message}`, undefined, name);
+      logger.error(`shutdown failed: ${(error as Error).message}`);
       process.exit(1);
     }
   };
