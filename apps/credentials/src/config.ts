@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { databaseEnv, logEnv, natsEnv } from '@lap/config';
+import { databaseEnv, host, logEnv, natsEnv, port } from '@lap/config';
 import type { EncryptionKey } from './encryption/key-ring';
 
 const KEY_ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
@@ -46,19 +46,12 @@ const encryptionKeys = z
     return keys;
   });
 
-/** 0 lets the operating system pick a free port (what tests use). */
-const listenPort = (fallback: number) =>
-  z.coerce
-    .number({ message: 'expected a TCP port number' })
-    .int('expected a whole number')
-    .min(0, 'expected a port between 0 and 65535')
-    .max(65535, 'expected a port between 0 and 65535')
-    .default(fallback);
 
 export const credentialsConfigSchema = z.object({
   ...databaseEnv,
   ...natsEnv,
-  CREDENTIALS_PORT: listenPort(4020),
+  HOST: host(),
+  CREDENTIALS_PORT: port(4020),
   CREDENTIALS_ENCRYPTION_KEYS: encryptionKeys,
   ...logEnv,
 });

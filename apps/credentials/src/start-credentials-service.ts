@@ -32,7 +32,7 @@ export async function startCredentialsService(config: CredentialsConfig): Promis
       // Start-up errors reach the caller (runService, or a test) instead of exiting the process.
       abortOnError: false,
     });
-    await app.listen(config.CREDENTIALS_PORT);
+    await app.listen(config.CREDENTIALS_PORT, config.HOST);
     const { port } = app.getHttpServer().address() as AddressInfo;
     logger.log(
       `ready: health on port ${port}, answering ${config.LAP_PREFIX}.rpc.credentials.*, active encryption key "${keyRing.activeKeyId}"`,

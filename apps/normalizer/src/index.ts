@@ -32,7 +32,7 @@ export async function startNormalizer(config: NormalizerConfig): Promise<Running
   });
   try {
     // Every interface: probes and metric scrapers come from outside the pod.
-    await app.listen(config.NORMALIZER_PORT);
+    await app.listen(config.NORMALIZER_PORT, config.HOST);
   } catch (error) {
     await app.close().catch(() => undefined);
     await nats.close();

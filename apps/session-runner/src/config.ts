@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import { logEnv, natsEnv, port, positiveInt } from '@lap/config';
+import { host, logEnv, natsEnv, port, positiveInt } from '@lap/config';
 
 export const runnerConfigSchema = z.object({
   ...natsEnv,
   ...logEnv,
   /** HTTP address for /health and /readyz (0.0.0.0 in containers). */
-  HOST: z.string().default('127.0.0.1'),
+  HOST: host(),
   RUNNER_PORT: port(4030),
   /** Most sessions this process executes at once. */
   RUNNER_MAX_SESSIONS: positiveInt(500),

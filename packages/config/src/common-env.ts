@@ -9,6 +9,9 @@ export const port = (fallback: number) =>
     .max(65535, 'expected a port between 0 (any free port) and 65535')
     .default(fallback);
 
+/** The address a service's HTTP port binds: loopback by default, 0.0.0.0 in containers. */
+export const host = () => z.string().min(1, 'expected an address such as 127.0.0.1 or 0.0.0.0').default('127.0.0.1');
+
 export const positiveInt = (fallback: number) =>
   z.coerce
     .number({ message: 'expected a number' })

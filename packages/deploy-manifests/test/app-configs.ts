@@ -83,9 +83,9 @@ function emulatorConfig(): AppConfig {
 
 export const APP_CONFIGS: Record<string, AppConfig> = {
   gateway: fromSchema('gateway', gatewayConfigSchema, 'PORT', 'HOST'),
-  credentials: fromSchema('credentials', credentialsConfigSchema, 'CREDENTIALS_PORT', undefined),
+  credentials: fromSchema('credentials', credentialsConfigSchema, 'CREDENTIALS_PORT', 'HOST'),
   'session-runner': fromSchema('session-runner', runnerConfigSchema, 'RUNNER_PORT', 'HOST'),
-  normalizer: fromSchema('normalizer', normalizerConfigSchema, 'NORMALIZER_PORT', undefined),
+  normalizer: fromSchema('normalizer', normalizerConfigSchema, 'NORMALIZER_PORT', 'HOST'),
   'cursor-emulator': emulatorConfig(),
 };
 
