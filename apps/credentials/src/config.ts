@@ -46,7 +46,6 @@ const encryptionKeys = z
     return keys;
   });
 
-
 export const credentialsConfigSchema = z.object({
   ...databaseEnv,
   ...natsEnv,

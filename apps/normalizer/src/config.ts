@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { host, logEnv, natsEnv, port, positiveInt } from '@lap/config';
 
-
 export const normalizerConfigSchema = z.object({
   ...natsEnv,
   /** Serves `/health`, `/readyz` and `/metrics`. */

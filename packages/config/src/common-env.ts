@@ -10,7 +10,8 @@ export const port = (fallback: number) =>
     .default(fallback);
 
 /** The address a service's HTTP port binds: loopback by default, 0.0.0.0 in containers. */
-export const host = () => z.string().min(1, 'expected an address such as 127.0.0.1 or 0.0.0.0').default('127.0.0.1');
+export const host = () =>
+  z.string().min(1, 'expected an address such as 127.0.0.1 or 0.0.0.0').default('127.0.0.1');
 
 export const positiveInt = (fallback: number) =>
   z.coerce
