@@ -10,8 +10,8 @@ import { EmulatorStore } from './store/emulator-store';
 export type { EmulatorOptions } from './emulator-options';
 export { DEFAULT_EMULATOR_OPTIONS } from './emulator-options';
 export type { EmulatorStats, RunStats } from './admin/admin.service';
-export { SCENARIO_NAMES } from './scenarios/scenario-scripts';
-export type { ScenarioName } from './scenarios/scenario-scripts';
+export { SCENARIO_NAMES, startScenario } from './scenarios/scenario-scripts';
+export type { ScenarioName, ScenarioStep } from './scenarios/scenario-scripts';
 
 export interface EmulatorAppOptions extends Partial<EmulatorOptions> {
   /** 0 (the default) picks a free port. */

@@ -58,6 +58,29 @@ describe('fault injection', () => {
     expect(rest.find((f) => f.event === 'result')!.data).toMatchObject({ status: 'FINISHED' });
   });
 
+  it('done_after=N sends done without a result and closes, while the run goes on', async () => {
+    const { agent, run } = await h.client.createAgent(agentRequest('[fault:done_after=4] go'));
+    const first = await collectFrames(h.client, agent.id, run.id);
+    expect(withIds(first)).toHaveLength(4);
+    expect(first[first.length - 1]).toEqual({ id: null, event: 'done', data: {} });
+    expect(first.map((f) => f.event)).not.toContain('result');
+    const rest = await collectFrames(h.client, agent.id, run.id, { lastEventId: withIds(first).pop()!.id! });
+    expect([...withIds(first), ...withIds(rest)]).toEqual(await referenceFrames(agent.id, run.id));
+    expect(rest.find((f) => f.event === 'result')!.data).toMatchObject({ status: 'FINISHED' });
+    expect((await h.stats()).totals.faultsFired).toEqual({ done_after: 1 });
+  });
+
+  it('no_result=1 ends the run with done alone; GET run still has the outcome', async () => {
+    const { agent, run } = await h.client.createAgent(agentRequest('[fault:no_result=1] go'));
+    const frames = await collectFrames(h.client, agent.id, run.id);
+    expect(frames.map((f) => f.event)).not.toContain('result');
+    expect(frames[frames.length - 1]).toMatchObject({ event: 'done', id: expect.any(String) });
+    expect(await h.client.getRun(agent.id, run.id)).toMatchObject({
+      status: 'FINISHED',
+      result: expect.stringContaining('README'),
+    });
+  });
+
   it('stall_after=N,ms=X goes silent: an idle timeout fires StreamStalledError, resuming recovers', async () => {
     const { agent, run } = await h.client.createAgent(agentRequest('[fault:stall_after=2,ms=5000] go'));
     const followed = await followToEnd(h.client, agent.id, run.id, { idleTimeoutMs: 150 });

@@ -5,10 +5,12 @@ import { AuthModule } from './auth/auth.module';
 import type { GatewayConfig } from './config';
 import { GatewayConfigModule } from './config.module';
 import { DatabaseModule } from './database/database.module';
+import { EnvironmentsModule } from './environments/environments.module';
 import { ApiExceptionFilter } from './errors/api-exception.filter';
 import { EventsModule } from './events/events.module';
 import { GatewayHealthModule } from './health/gateway-health.module';
 import { MessagingModule } from './messaging/messaging.module';
+import { OpenApiModule } from './openapi/openapi.module';
 import { ProjectionModule } from './projection/projection.module';
 import { RuntimesModule } from './runtimes/runtimes.module';
 import { SessionsModule } from './sessions/sessions.module';
@@ -26,9 +28,11 @@ export class AppModule {
         GatewayHealthModule,
         RuntimesModule,
         AgentsModule,
+        EnvironmentsModule,
         SessionsModule,
         EventsModule,
         ProjectionModule,
+        OpenApiModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: ApiExceptionFilter }],
     };

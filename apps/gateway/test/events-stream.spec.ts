@@ -178,6 +178,73 @@ describe('session event stream (SSE)', () => {
   });
 });
 
+describe('session event stream: many connect/disconnect cycles', () => {
+  let harness: GatewayHarness;
+  let writer: EventWriter;
+
+  beforeAll(async () => {
+    harness = await startTestGateway('gwcycles');
+    writer = new EventWriter(harness.nats.client, harness.nats.names);
+  });
+  afterAll(() => harness.close());
+
+  const consumerCount = async () => {
+    let count = 0;
+    for await (const _info of await harness.nats.client.jsm.consumers.list(
+      harness.nats.names.streams.events,
+    )) {
+      count++;
+    }
+    return count;
+  };
+
+  it('frees every listener, timer and NATS consumer over 200 cycles, cut at random points while events flow', async () => {
+    const sessionId = await createSession(harness);
+    await writer.appendMessages(sessionId, 50);
+    const consumersBefore = await consumerCount();
+    let appending = true;
+    const appender = (async () => {
+      for (let i = 51; appending; i++) await writer.appendMessages(sessionId, 1, i);
+    })();
+    const url = `${harness.url}/v1/sessions/${sessionId}/events/stream`;
+    for (let cycle = 0; cycle < 200; cycle++) {
+      if (cycle % 4 === 0) {
+        // Gone before the answer even started: while the gateway was still checking the request.
+        const abort = new AbortController();
+        const request = fetch(url, { headers: AUTH, signal: abort.signal }).catch(() => undefined);
+        setTimeout(() => abort.abort(), Math.random() * 5);
+        await request;
+        continue;
+      }
+      const reader = await SseReader.open(url, AUTH);
+      // Cut during catch-up, right after it, or while live.
+      await new Promise((resolve) => setTimeout(resolve, cycle % 3 === 0 ? 0 : Math.random() * 20));
+      reader.close();
+    }
+    appending = false;
+    await appender;
+    await waitFor(() => harness.streams.openCount === 0 && harness.fanout.stats().listeners === 0, {
+      what: 'every stream released',
+      timeoutMs: 30_000,
+    });
+    expect(harness.fanout.stats()).toMatchObject({
+      sessionsWatched: 0,
+      liveConsumers: 1,
+      consumersOpened: 1,
+    });
+    await waitFor(async () => (await consumerCount()) === consumersBefore, {
+      what: 'the catch-up consumers deleted',
+      timeoutMs: 30_000,
+    });
+    // And the gateway still streams: a fresh client gets the whole history.
+    const total = (await harness.authed('get', `/v1/sessions/${sessionId}/events?limit=1000`)).body.data
+      .length;
+    const last = await SseReader.open(url, AUTH);
+    await waitFor(() => last.events.length >= total, { what: 'the full history', timeoutMs: 30_000 });
+    last.close();
+  }, 120_000);
+});
+
 describe('session event stream: heartbeats and slow clients', () => {
   let harness: GatewayHarness;
   let writer: EventWriter;
@@ -219,7 +286,8 @@ describe('session event stream: heartbeats and slow clients', () => {
       what: 'the stalled client dropped',
       timeoutMs: 30_000,
     });
-    await waitFor(() => healthy.events.length === written, {
+    // Count frames rather than parse them: parsing megabytes on every poll would slow this very client.
+    await waitFor(() => healthy.frames.filter((frame) => frame.event !== undefined).length === written, {
       what: 'the healthy client got everything',
       timeoutMs: 30_000,
     });

@@ -13,7 +13,7 @@ export interface RunningStack {
 
 /**
  * Brings the whole platform up on one machine: PostgreSQL and NATS (given, found, or started), then
- * every service as its own process, each waited for until ready. `stop()` takes it down in reverse.
+ * every service as its own process, started together and waited for until ready. `stop()` takes it down in reverse.
  */
 export async function startLocalStack(
   config: StackConfig,
@@ -43,12 +43,13 @@ export async function startLocalStack(
       natsUrl = nats.url;
     }
     const credentialsKeys = config.CREDENTIALS_ENCRYPTION_KEYS ?? localEncryptionKeys(config.LAP_DATA_DIR);
+    // The services depend on PostgreSQL and NATS, not on each other: start them all at once.
     for (const spec of platformServices(config, { databaseUrl, natsUrl, credentialsKeys })) {
       const service = new ChildService(spec);
       services.push(service);
       service.start((code) => onServiceExit(service.name, code));
-      await service.waitUntilReady();
     }
+    await Promise.all(services.map((service) => service.waitUntilReady()));
   } catch (error) {
     await stop();
     throw error;

@@ -21,6 +21,10 @@ export const stackConfigSchema = z.object({
   LAP_MASTER_KEY: z.string().default('sk-local'),
   PORT: port(4000),
   EMULATOR_PORT: port(4010),
+  /** Health ports of the services without an API of their own. */
+  CREDENTIALS_PORT: port(4020),
+  NORMALIZER_PORT: port(4040),
+  RUNNER_PORT: port(4030),
   EMBEDDED_POSTGRES_PORT: port(5433),
   LOCAL_NATS_PORT: port(4222),
   /** Where embedded PostgreSQL, NATS and the generated encryption key keep their files. */

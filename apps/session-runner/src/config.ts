@@ -14,6 +14,11 @@ export const runnerConfigSchema = z.object({
    * time after a runner dies. The runner renews its leases every third of it.
    */
   RUNNER_ACK_WAIT_MS: positiveInt(8_000),
+  /**
+   * How long appending to the raw log keeps retrying while NATS is away (restart, reconnect) before the
+   * runner hands the command back; a repeated append is answered "duplicate", so retrying is safe.
+   */
+  RUNNER_APPEND_RETRY_MS: positiveInt(60_000),
   /** A run stream that sends nothing for this long is treated as dropped and resumed. */
   CURSOR_STREAM_IDLE_MS: positiveInt(45_000),
   CURSOR_RETRY_BASE_MS: positiveInt(500),

@@ -1,3 +1,5 @@
+import { randomBytes } from 'crypto';
+import { hostname } from 'os';
 import { Logger, Module, type DynamicModule } from '@nestjs/common';
 import { natsNames, type NatsNames } from '@lap/contracts';
 import { NatsClient, RpcClient, SubjectLog } from '@lap/messaging';
@@ -11,10 +13,15 @@ import { LiveSessions } from './control/live-sessions';
 import { SessionControl } from './control/session-control';
 import { SessionLogRepository } from './session-log/session-log.repository';
 
+/** One raw append's wait for JetStream: short, since a repeat is safe and a reconnect loses the answer. */
+const APPEND_ATTEMPT_TIMEOUT_MS = 3_000;
+
 @Module({})
 export class RunnerModule {
   static register(config: RunnerConfig, nats: NatsClient): DynamicModule {
     const logger = new Logger('SessionRunner');
+    // Names this process on every raw record it writes: who wrote what, and a stale writer is told apart.
+    const writerId = `runner:${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
     return {
       module: RunnerModule,
       imports: [
@@ -43,7 +50,11 @@ export class RunnerModule {
               names,
               commands: new SubjectLog(nats.js, nats.jsm, names.streams.commands),
               sessionLogs: new SessionLogRepository(
-                new SubjectLog(nats.js, nats.jsm, names.streams.raw),
+                new SubjectLog(nats.js, nats.jsm, names.streams.raw, {
+                  writerId,
+                  retryForMs: config.RUNNER_APPEND_RETRY_MS,
+                  attemptTimeoutMs: APPEND_ATTEMPT_TIMEOUT_MS,
+                }),
                 names,
               ),
               credentials: new CredentialsResolver(new RpcClient(nats.connection), names),
@@ -51,6 +62,7 @@ export class RunnerModule {
               control,
               logger,
               queueRetryMs: 1_000,
+              createGraceMs: 10_000,
               settings: {
                 streamIdleTimeoutMs: config.CURSOR_STREAM_IDLE_MS,
                 retryBaseMs: config.CURSOR_RETRY_BASE_MS,

@@ -8,3 +8,4 @@ export * from './kv-store';
 export * from './json-codec';
 export type { KV, KvEntry } from '@nats-io/kv';
 export type { JsMsg } from '@nats-io/jetstream';
+export * from './transient-errors';

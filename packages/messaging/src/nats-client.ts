@@ -26,6 +26,9 @@ export class NatsClient {
       maxReconnectAttempts: -1,
       reconnectTimeWait: 500,
       waitOnFirstConnect: false,
+      // Otherwise every request captures an async stack for an error it almost never throws: about a fifth
+      // of the normalizer's and runner's CPU in profiles.
+      noAsyncTraces: true,
     });
     const jsm = await jetstreamManager(connection);
     return new NatsClient(connection, jetstream(connection), jsm);

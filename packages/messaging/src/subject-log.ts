@@ -6,6 +6,10 @@ import {
   type StoredMsg,
 } from '@nats-io/jetstream';
 import { encodeJson } from './json-codec';
+import { isTransientNatsError } from './transient-errors';
+
+/** Names the process that appended a record (see `SubjectLogOptions.writerId`). */
+export const WRITER_HEADER = 'Lap-Writer';
 
 /** A publish was refused because another writer got there first: this writer has lost the subject. */
 export class FencedError extends Error {
@@ -34,6 +38,26 @@ export interface Appended {
   duplicate: boolean;
 }
 
+export interface SubjectLogOptions {
+  /**
+   * Set by a subject's exclusive writer (one runner per session): every record it appends names it in the
+   * `Lap-Writer` header, and a fenced append that JetStream answers "duplicate" with a record *another*
+   * writer stored past this writer's expected sequence is refused with FencedError. JetStream alone would
+   * answer it as a plain duplicate, letting a stale writer shadow the new one record by record.
+   */
+  writerId?: string;
+  /**
+   * How long one append keeps retrying while NATS is away (timeouts, no responders, a reconnect). Safe:
+   * a repeated append carries the same message id, so one that did land is answered "duplicate".
+   */
+  retryForMs?: number;
+  /**
+   * How long one publish attempt waits for JetStream's answer (default 10 s). A publish caught by a
+   * reconnect is never answered, so with `retryForMs` a short attempt gets a stalled append going again.
+   */
+  attemptTimeoutMs?: number;
+}
+
 export interface StoredRecord<T> {
   seq: number;
   subject: string;
@@ -51,6 +75,7 @@ export class SubjectLog {
     private readonly js: JetStreamClient,
     private readonly jsm: JetStreamManager,
     readonly stream: string,
+    private readonly options: SubjectLogOptions = {},
   ) {}
 
   async append(subject: string, record: unknown, options: AppendOptions): Promise<Appended> {
@@ -58,20 +83,40 @@ export class SubjectLog {
   }
 
   async appendEncoded(subject: string, payload: Uint8Array, options: AppendOptions): Promise<Appended> {
-    try {
-      const ack = await this.js.publish(subject, payload, {
-        msgID: options.msgId,
-        headers: toNatsHeaders(options.headers),
-        timeout: options.timeoutMs ?? 10_000,
-        ...(options.expectLastSubjectSeq === undefined
-          ? {}
-          : { expect: { lastSubjectSequence: options.expectLastSubjectSeq } }),
-      });
-      return { seq: ack.seq, duplicate: ack.duplicate };
-    } catch (error) {
-      if (isWrongLastSequence(error)) throw new FencedError(subject, options.expectLastSubjectSeq ?? -1);
-      throw error;
+    const headers = this.options.writerId
+      ? { ...options.headers, [WRITER_HEADER]: this.options.writerId }
+      : options.headers;
+    const giveUpAt = Date.now() + (this.options.retryForMs ?? 0);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const ack = await this.js.publish(subject, payload, {
+          msgID: options.msgId,
+          headers: toNatsHeaders(headers),
+          timeout: options.timeoutMs ?? this.options.attemptTimeoutMs ?? 10_000,
+          ...(options.expectLastSubjectSeq === undefined
+            ? {}
+            : { expect: { lastSubjectSequence: options.expectLastSubjectSeq } }),
+        });
+        if (ack.duplicate) await this.checkDuplicateIsOurs(subject, ack.seq, options.expectLastSubjectSeq);
+        return { seq: ack.seq, duplicate: ack.duplicate };
+      } catch (error) {
+        if (isWrongLastSequence(error)) throw new FencedError(subject, options.expectLastSubjectSeq ?? -1);
+        if (!isTransientNatsError(error) || Date.now() >= giveUpAt) throw error;
+        await new Promise((resolve) => setTimeout(resolve, Math.min(2_000, 100 * 2 ** Math.min(attempt, 5))));
+      }
     }
+  }
+
+  /**
+   * A duplicate at or before the expected sequence is history this writer already knows (a resumed
+   * stream re-sends it); past it, the record is either this writer's own earlier attempt (its ack was
+   * lost) or the work of the writer that took the subject over.
+   */
+  private async checkDuplicateIsOurs(subject: string, seq: number, expectedSeq?: number): Promise<void> {
+    const { writerId } = this.options;
+    if (!writerId || expectedSeq === undefined || seq <= expectedSeq) return;
+    const stored = await this.jsm.streams.getMessage(this.stream, { seq });
+    if (stored?.header?.get(WRITER_HEADER) !== writerId) throw new FencedError(subject, expectedSeq);
   }
 
   /** The newest record on a subject, or null when it has none. */

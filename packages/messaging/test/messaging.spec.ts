@@ -9,6 +9,7 @@ import {
   RpcClient,
   RpcServer,
   SubjectLog,
+  WRITER_HEADER,
   type WorkItem,
 } from '@lap/messaging';
 
@@ -47,6 +48,36 @@ describe('messaging against the real NATS JetStream', () => {
     expect(last?.seq).toBe(second.seq);
     expect(await raw.last(nats.names.raw('sesn_empty'))).toBeNull();
     expect((await raw.next<{ n: number }>(subject, first.seq + 1))?.data).toEqual({ n: 2 });
+  });
+
+  it('fences an exclusive writer that re-publishes what the writer who took over already stored', async () => {
+    const subject = nats.names.raw('sesn_shadow');
+    const stale = new SubjectLog(nats.client.js, nats.client.jsm, raw.stream, { writerId: 'runner:h:1:a' });
+    const successor = new SubjectLog(nats.client.js, nats.client.jsm, raw.stream, {
+      writerId: 'runner:h:2:b',
+    });
+    const first = await stale.append(subject, { n: 1 }, { msgId: 's1', expectLastSubjectSeq: 0 });
+    // The successor resumes from the log and stores the next records before the stale writer wakes up.
+    const second = await successor.append(
+      subject,
+      { n: 2 },
+      { msgId: 's2', expectLastSubjectSeq: first.seq },
+    );
+    await successor.append(subject, { n: 3 }, { msgId: 's3', expectLastSubjectSeq: second.seq });
+
+    // JetStream alone answers the stale writer's re-publish as a duplicate; the writer check refuses it.
+    await expect(
+      stale.append(subject, { n: 2 }, { msgId: 's2', expectLastSubjectSeq: first.seq }),
+    ).rejects.toBeInstanceOf(FencedError);
+    // Its own earlier record (an ack lost) and history at or before its position are fine.
+    expect(
+      await successor.append(subject, { n: 2 }, { msgId: 's2', expectLastSubjectSeq: first.seq }),
+    ).toEqual({ seq: second.seq, duplicate: true });
+    expect(
+      await successor.append(subject, { n: 1 }, { msgId: 's1', expectLastSubjectSeq: second.seq }),
+    ).toEqual({ seq: first.seq, duplicate: true });
+    const stored = await raw.last(subject);
+    expect(stored?.headers[WRITER_HEADER]).toBe('runner:h:2:b');
   });
 
   it('reads a subject range in order through an ordered consumer', async () => {

@@ -11,6 +11,8 @@ describe('parseFaultSpec', () => {
       ms: 500,
       times: 1,
     });
+    expect(parseFaultSpec('done_after=2,times=3')).toEqual({ kind: 'done_after', frames: 2, times: 3 });
+    expect(parseFaultSpec('no_result=1')).toEqual({ kind: 'no_result', enabled: true });
     expect(parseFaultSpec('slow=200,after=4')).toEqual({ kind: 'slow', ms: 200, after: 4, count: 5 });
     expect(parseFaultSpec('rate_limit=2')).toEqual({ kind: 'rate_limit', count: 2, retryAfterSeconds: 1 });
     expect(parseFaultSpec('http_5xx=3,status=500')).toEqual({ kind: 'http_5xx', count: 3, status: 500 });
@@ -26,6 +28,7 @@ describe('parseFaultSpec', () => {
 
   it('tells stream faults from request faults', () => {
     expect(isStreamFault(parseFaultSpec('slow=1'))).toBe(true);
+    expect(isStreamFault(parseFaultSpec('no_result=1'))).toBe(true);
     expect(isStreamFault(parseFaultSpec('rate_limit=1'))).toBe(false);
   });
 });

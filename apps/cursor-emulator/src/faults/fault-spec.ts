@@ -11,10 +11,17 @@ export type FaultSpec =
   | { kind: 'reset_after'; frames: number; times: number }
   /** After `frames` frames send `error{code:"stream_unavailable"}` + `done` and close; the run goes on. */
   | { kind: 'unavailable_after'; frames: number; times: number }
+  /** After `frames` frames send `done` (no `result` before it) and close; the run goes on. */
+  | { kind: 'done_after'; frames: number; times: number }
   /** After `frames` frames send nothing at all for `ms`, then carry on if the client is still there. */
   | { kind: 'stall_after'; frames: number; ms: number; times: number }
   /** From the run's frame `after` on, `count` frames each come `ms` later than the run's pace. */
   | { kind: 'slow'; ms: number; after: number; count: number }
+  /**
+   * `no_result=1`: the run's log ends with `done` and no `result` frame; `GET run` still tells how it
+   * ended (0 turns it off).
+   */
+  | { kind: 'no_result'; enabled: boolean }
   /** The next `count` requests get 429 `rate_limit_exceeded` with `Retry-After: retry_after`. */
   | { kind: 'rate_limit'; count: number; retryAfterSeconds: number }
   /** The next `count` requests get `status` (500 or 503) `internal_error`. */
@@ -22,7 +29,16 @@ export type FaultSpec =
 
 export type StreamFaultSpec = Extract<
   FaultSpec,
-  { kind: 'drop_after' | 'reset_after' | 'unavailable_after' | 'stall_after' | 'slow' }
+  {
+    kind:
+      | 'drop_after'
+      | 'reset_after'
+      | 'unavailable_after'
+      | 'done_after'
+      | 'stall_after'
+      | 'slow'
+      | 'no_result';
+  }
 >;
 export type RequestFaultSpec = Extract<FaultSpec, { kind: 'rate_limit' | 'http_5xx' }>;
 
@@ -47,6 +63,10 @@ const KINDS: Record<FaultSpec['kind'], KindDefinition> = {
     params: { times: 1 },
     build: (frames, p) => ({ kind: 'unavailable_after', frames, times: p.times }),
   },
+  done_after: {
+    params: { times: 1 },
+    build: (frames, p) => ({ kind: 'done_after', frames, times: p.times }),
+  },
   stall_after: {
     params: { ms: 2000, times: 1 },
     build: (frames, p) => ({ kind: 'stall_after', frames, ms: p.ms, times: p.times }),
@@ -54,6 +74,10 @@ const KINDS: Record<FaultSpec['kind'], KindDefinition> = {
   slow: {
     params: { after: 0, count: 5 },
     build: (ms, p) => ({ kind: 'slow', ms, after: p.after, count: p.count }),
+  },
+  no_result: {
+    params: {},
+    build: (value) => ({ kind: 'no_result', enabled: value > 0 }),
   },
   rate_limit: {
     params: { retry_after: 1 },

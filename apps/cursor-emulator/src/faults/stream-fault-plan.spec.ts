@@ -19,4 +19,13 @@ describe('StreamFaultPlan', () => {
     expect(faults.takeConnectionFault(1)).toEqual({ kind: 'stall_after', ms: 30 });
     expect(plan().isEmpty).toBe(true);
   });
+
+  it('fires done_after like the other connection faults; no_result only marks the run', () => {
+    const faults = plan('done_after=3', 'no_result=1');
+    expect(faults.omitsResult).toBe(true);
+    expect(faults.isEmpty).toBe(false);
+    expect(faults.takeConnectionFault(3)).toEqual({ kind: 'done_after' });
+    expect(plan('no_result=0').omitsResult).toBe(false);
+    expect(plan('no_result=1').isEmpty).toBe(true);
+  });
 });

@@ -2,7 +2,10 @@ import type { StreamFaultSpec } from './fault-spec';
 
 /** What a stream connection must do before writing its next frame. */
 export type ConnectionFault =
-  { kind: 'drop_after' | 'reset_after' | 'unavailable_after' } | { kind: 'stall_after'; ms: number };
+  | { kind: 'drop_after' | 'reset_after' | 'unavailable_after' | 'done_after' }
+  | { kind: 'stall_after'; ms: number };
+
+type ConnectionFaultSpec = Exclude<StreamFaultSpec, { kind: 'slow' | 'no_result' }>;
 
 /**
  * One run's stream faults and how many times each may still fire. Connection faults count the frames
@@ -10,19 +13,20 @@ export type ConnectionFault =
  * fault has `times` left.
  */
 export class StreamFaultPlan {
-  private readonly connectionFaults: {
-    spec: Exclude<StreamFaultSpec, { kind: 'slow' }>;
-    remaining: number;
-  }[] = [];
+  private readonly connectionFaults: { spec: ConnectionFaultSpec; remaining: number }[] = [];
   private readonly slowFaults: Extract<StreamFaultSpec, { kind: 'slow' }>[] = [];
+  /** The run ends with `done` alone: its log never carries the `result` frame. */
+  readonly omitsResult: boolean = false;
 
   constructor(specs: StreamFaultSpec[]) {
     for (const spec of specs) {
       if (spec.kind === 'slow') this.slowFaults.push(spec);
+      else if (spec.kind === 'no_result') this.omitsResult ||= spec.enabled;
       else if (spec.times > 0) this.connectionFaults.push({ spec, remaining: spec.times });
     }
   }
 
+  /** Nothing for a stream connection to apply (the result-less ending is the run's own business). */
   get isEmpty(): boolean {
     return this.connectionFaults.length === 0 && this.slowFaults.length === 0;
   }

@@ -169,7 +169,10 @@ export class EmulatedRun {
         break;
       case 'finish':
         this.settle(value.status, {
-          text: value.status === 'ERROR' ? value.errorText : this.assistantText || undefined,
+          text:
+            value.status === 'ERROR'
+              ? value.errorText
+              : (value.resultText ?? (this.assistantText || undefined)),
           git: value.editsFiles ? this.settings.gitOutcome() : undefined,
         });
         break;
@@ -187,7 +190,8 @@ export class EmulatedRun {
     const result: Record<string, unknown> = { runId: this.id, status, durationMs: this.durationMs };
     if (outcome.text !== undefined) result.text = outcome.text;
     if (outcome.git) result.git = outcome.git;
-    this.append('result', result);
+    // A `no_result` fault: the stream ends as if Cursor lost the frame; `GET run` still knows the outcome.
+    if (!this.faults.omitsResult) this.append('result', result);
     this.sealed = true;
     this.append('done', { runId: this.id });
   }

@@ -60,7 +60,12 @@ export class RunsService implements OnModuleDestroy {
       const run = new EmulatedRun({
         id,
         agentId: agent.id,
-        script: startScenario(directives.scenario, { runId: id, promptText }),
+        script: startScenario(directives.scenario, {
+          runId: id,
+          promptText,
+          frames: directives.frames,
+          frameBytes: directives.frameBytes,
+        }),
         paceMs: directives.paceMs ?? this.options.frameIntervalMs,
         heartbeatIntervalMs: this.options.heartbeatIntervalMs,
         faults: new StreamFaultPlan(streamFaults),

@@ -18,6 +18,18 @@ describe('parsePromptDirectives', () => {
     });
   });
 
+  it('reads the bench knobs: frames per run and text per frame, bounded', () => {
+    expect(parsePromptDirectives('[scenario:bench][frames:500][frame_bytes:256][pace:0]')).toEqual({
+      scenario: 'bench',
+      paceMs: 0,
+      frames: 500,
+      frameBytes: 256,
+      faults: [],
+    });
+    expect(() => parsePromptDirectives('[frames:0]')).toThrow(/frames/);
+    expect(() => parsePromptDirectives('[frame_bytes:100000]')).toThrow(/frame_bytes/);
+  });
+
   it('rejects unknown scenarios, bad paces and bad faults', () => {
     expect(() => parsePromptDirectives('[scenario:dance]')).toThrow(DirectiveError);
     expect(() => parsePromptDirectives('[pace:fast]')).toThrow(/whole number/);

@@ -7,14 +7,25 @@ export type ScenarioStep =
   /** Stop here until the run is cancelled; heartbeats keep coming. */
   | { kind: 'hang' }
   /** Emit `result` (text: the run's assistant text, or `errorText`) and `done`. */
-  | { kind: 'finish'; status: 'FINISHED' | 'ERROR'; errorText?: string; editsFiles?: boolean };
+  | {
+      kind: 'finish';
+      status: 'FINISHED' | 'ERROR';
+      errorText?: string;
+      editsFiles?: boolean;
+      /** Replaces the run's joined assistant text in `result` (a bench run's text would be huge). */
+      resultText?: string;
+    };
 
-export const SCENARIO_NAMES = ['default', 'long', 'pr', 'error', 'hang', 'tool_error'] as const;
+export const SCENARIO_NAMES = ['default', 'long', 'pr', 'error', 'hang', 'tool_error', 'bench'] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
 export interface ScenarioContext {
   runId: string;
   promptText: string;
+  /** `bench`: content frames to stream (default 100). */
+  frames?: number;
+  /** `bench`: characters of text per content frame (default 64). */
+  frameBytes?: number;
 }
 
 type Script = Generator<ScenarioStep, void, undefined>;
@@ -161,6 +172,22 @@ function* toolErrorRun(context: ScenarioContext): Script {
   yield { kind: 'finish', status: 'FINISHED' };
 }
 
+/**
+ * Load for benchmarks: `frames` content frames alternating `assistant` and `thinking`, each with
+ * `frameBytes` characters of text. Each `thinking` frame ends the open assistant text, so a normalizer
+ * emits about one event per content frame (`agent.message`, then `agent.thinking`), with no
+ * `interaction_update` copies that would cost a frame and yield nothing.
+ */
+function* benchRun(context: ScenarioContext): Script {
+  yield frame('status', { runId: context.runId, status: 'RUNNING' });
+  const frames = context.frames ?? 100;
+  const filler = 'x'.repeat(context.frameBytes ?? 64);
+  for (let i = 0; i < frames; i++) {
+    yield frame(i % 2 === 0 ? 'assistant' : 'thinking', { text: filler });
+  }
+  yield { kind: 'finish', status: 'FINISHED', resultText: `bench run of ${frames} frames` };
+}
+
 const SCRIPTS: Record<ScenarioName, (context: ScenarioContext) => Script> = {
   default: defaultRun,
   long: longRun,
@@ -168,6 +195,7 @@ const SCRIPTS: Record<ScenarioName, (context: ScenarioContext) => Script> = {
   error: errorRun,
   hang: hangingRun,
   tool_error: toolErrorRun,
+  bench: benchRun,
 };
 
 export function startScenario(name: ScenarioName, context: ScenarioContext): Iterator<ScenarioStep, void> {

@@ -87,6 +87,10 @@ export class StreamConnection implements RunSubscriber {
         this.res.write(formatSseFrame(null, 'done', {}));
         this.close('end');
         break;
+      case 'done_after':
+        this.res.write(formatSseFrame(null, 'done', {}));
+        this.close('end');
+        break;
       case 'stall_after':
         this.stallTimer = setTimeout(() => {
           this.stallTimer = undefined;

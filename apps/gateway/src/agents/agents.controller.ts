@@ -23,7 +23,19 @@ export class AgentsController {
     @CurrentPrincipal() principal: Principal,
     @Body(new ZodValidationPipe(createAgentSchema)) body: CreateAgentInput,
   ) {
-    return toLapAgentView(await this.agents.create(principal, body));
+    return toLapAgentView(
+      await this.agents.create(principal, {
+        name: body.name,
+        ownerId: body.owner_id,
+        runtime: body.runtime,
+        model: body.model,
+        system: body.system ?? null,
+        description: body.description ?? null,
+        tools: [],
+        mcpServers: [],
+        metadata: body.metadata ?? {},
+      }),
+    );
   }
 
   @Get()
@@ -46,12 +58,24 @@ export class AgentsController {
     @Param('id') id: string,
     @Body(new ZodValidationPipe(updateAgentSchema)) body: UpdateAgentInput,
   ) {
-    return toLapAgentView(await this.agents.update(principal, id, body));
+    return toLapAgentView(
+      await this.agents.update(principal, id, {
+        name: body.name,
+        ownerId: body.owner_id,
+        runtime: body.runtime,
+        model: body.model,
+        system: body.system,
+        description: body.description,
+        metadata: body.metadata,
+      }),
+    );
   }
 
   @Delete(':id')
   @HttpCode(200)
   async remove(@CurrentPrincipal() principal: Principal, @Param('id') id: string) {
+    // LAP sees an archived agent as gone: deleting it twice is a 404.
+    await this.agents.get(principal, id);
     await this.agents.archive(principal, id);
     return { ok: true };
   }

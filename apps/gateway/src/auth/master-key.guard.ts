@@ -5,6 +5,7 @@ import type { Request } from 'express';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config';
 import { ApiError } from '../errors/api-error';
 import { ALLOW_QUERY_KEY } from './allow-query-key.decorator';
+import { PUBLIC_ROUTE } from './public.decorator';
 import type { AuthenticatedRequest } from './current-principal.decorator';
 import { MASTER_KEY_PRINCIPAL } from './principal';
 
@@ -29,10 +30,9 @@ export class MasterKeyGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
     const request = context.switchToHttp().getRequest<Request & AuthenticatedRequest>();
     if (PUBLIC_PATHS.has(request.path)) return true;
-    const allowQueryKey = this.reflector.getAllAndOverride<boolean>(ALLOW_QUERY_KEY, [
-      context.getHandler(),
-      context.getClass(),
-    ]);
+    const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, targets)) return true;
+    const allowQueryKey = this.reflector.getAllAndOverride<boolean>(ALLOW_QUERY_KEY, targets);
     const presented = presentedKeys(request, allowQueryKey === true);
     if (presented.length === 0) {
       throw new ApiError(401, 'missing API key: send "Authorization: Bearer <key>" or "x-api-key: <key>"');

@@ -2,11 +2,12 @@ import 'reflect-metadata';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { postgresOptions } from '@lap/db';
 import { AgentEntity } from '../agents/agent.entity';
+import { EnvironmentEntity } from '../environments/environment.entity';
 import { SessionEventEntity } from '../events/session-event.entity';
 import { SessionEntity } from '../sessions/session.entity';
 import { gatewayMigrations } from './migrations';
 
-export const gatewayEntities = [AgentEntity, SessionEntity, SessionEventEntity];
+export const gatewayEntities = [AgentEntity, EnvironmentEntity, SessionEntity, SessionEventEntity];
 
 /** The gateway's one DataSource configuration: the app and the typeorm CLI both use it. */
 export function gatewayDataSourceOptions(databaseUrl: string): DataSourceOptions {

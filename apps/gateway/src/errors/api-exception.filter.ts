@@ -24,6 +24,9 @@ export class ApiExceptionFilter implements ExceptionFilter {
       response.end();
       return;
     }
+    // Our conflicts are stale versions: retrying the same request cannot help (the Anthropic SDK
+    // retries 409s unless told otherwise).
+    if (error.status === 409) response.setHeader('x-should-retry', 'false');
     response.status(error.status).json(errorBody(request.path, error.type, error.message));
   }
 

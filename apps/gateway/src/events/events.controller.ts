@@ -1,4 +1,4 @@
-import { Controller, Get, Headers, Param, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { AllowQueryKey } from '../auth/allow-query-key.decorator';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
@@ -6,23 +6,38 @@ import type { Principal } from '../auth/principal';
 import { ZodValidationPipe } from '../validation/zod-validation.pipe';
 import {
   listEventsQuerySchema,
+  sendEventsSchema,
   streamQuerySchema,
   type ListEventsQuery,
+  type SendEventsInput,
   type StreamQuery,
 } from './event.schemas';
 import { EventsService } from './events.service';
 import { SseStreams } from './sse-streams.service';
 
-/** A session's events: the list (from the projection) and the live SSE stream (from JetStream). */
+/**
+ * A session's events: send (queued as commands), the list (from the projection) and the live SSE
+ * stream (from JetStream). The two reads take `?key=` too, for browsers' EventSource.
+ */
 @Controller('v1/sessions/:id/events')
-@AllowQueryKey()
 export class EventsController {
   constructor(
     private readonly events: EventsService,
     private readonly streams: SseStreams,
   ) {}
 
+  @Post()
+  @HttpCode(200)
+  send(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id') id: string,
+    @Body(new ZodValidationPipe(sendEventsSchema)) body: SendEventsInput,
+  ) {
+    return this.events.send(principal, id, body);
+  }
+
   @Get()
+  @AllowQueryKey()
   list(
     @CurrentPrincipal() principal: Principal,
     @Param('id') id: string,
@@ -32,6 +47,7 @@ export class EventsController {
   }
 
   @Get('stream')
+  @AllowQueryKey()
   async stream(
     @CurrentPrincipal() principal: Principal,
     @Param('id') id: string,

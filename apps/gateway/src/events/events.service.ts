@@ -1,9 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import type { SessionEvent } from '@lap/contracts';
+import type { SessionCommand, SessionEvent } from '@lap/contracts';
 import type { Principal } from '../auth/principal';
 import { ApiError } from '../errors/api-error';
 import { SessionsService } from '../sessions/sessions.service';
-import type { ListEventsQuery, StreamQuery } from './event.schemas';
+import { messageText } from '../sessions/message-text';
+import type { SessionInput } from '../sessions/sessions.service';
+import type { ListEventsQuery, SendEventsInput, StreamQuery } from './event.schemas';
 import { SessionEventsRepository } from './session-events.repository';
 import { EventLogReader } from './event-log.reader';
 
@@ -21,12 +23,34 @@ export class EventsService {
     private readonly log: EventLogReader,
   ) {}
 
-  /** A page of the session's events from the projection, oldest first. */
+  /**
+   * Queues what the client sent, in order, and answers with the events as accepted. Their `id` is the
+   * command's (`cmd_…`) and `processed_at` is null: once a runner takes one, it enters the event log
+   * with its own `sevt_…` id and a time.
+   */
+  async send(
+    principal: Principal,
+    sessionId: string,
+    input: SendEventsInput,
+  ): Promise<{ data: AcceptedEvent[] }> {
+    const inputs = input.events.map((event, i): SessionInput =>
+      event.type === 'user.message'
+        ? { type: 'user.message', text: messageText(event.content, `events.${i}.content`) }
+        : { type: 'user.interrupt' },
+    );
+    const commands = await this.sessions.send(principal, sessionId, inputs);
+    return { data: commands.map((command, i) => acceptedEvent(command, input.events[i])) };
+  }
+
+  /** A page of the session's events from the projection, oldest first unless `order=desc`. */
   async list(principal: Principal, sessionId: string, query: ListEventsQuery): Promise<EventPage> {
     await this.sessions.get(principal, sessionId);
     const cursor = query.page ?? query.after;
-    const afterSeq = cursor === undefined ? 0 : await this.resolvePosition(sessionId, cursor, 'after');
-    const rows = await this.events.listAfter(sessionId, afterSeq, query.limit);
+    const position = cursor === undefined ? undefined : await this.resolvePosition(sessionId, cursor, 'page');
+    const rows =
+      query.order === 'asc'
+        ? await this.events.listAfter(sessionId, position ?? 0, query.limit)
+        : await this.events.listBefore(sessionId, position, query.limit);
     return {
       data: rows.map((row) => row.body),
       next_page: rows.length === query.limit ? String(rows[rows.length - 1].seq) : null,
@@ -64,4 +88,15 @@ export class EventsService {
     }
     throw ApiError.badRequest(`${what}: expected an SSE id (a number) or an event id (sevt_…)`);
   }
+}
+
+/** An event as `POST /v1/sessions/{id}/events` accepted it. */
+export type AcceptedEvent =
+  | { id: string; type: 'user.message'; content: Array<{ type: 'text'; text: string }>; processed_at: null }
+  | { id: string; type: 'user.interrupt'; processed_at: null };
+
+function acceptedEvent(command: SessionCommand, sent: SendEventsInput['events'][number]): AcceptedEvent {
+  return sent.type === 'user.message'
+    ? { id: command.commandId, type: 'user.message', content: sent.content, processed_at: null }
+    : { id: command.commandId, type: 'user.interrupt', processed_at: null };
 }

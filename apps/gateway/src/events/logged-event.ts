@@ -37,3 +37,12 @@ export function toLoggedEvent(
 export function sseFrame(event: LoggedEvent): string {
   return `id: ${event.seq}\nevent: ${event.type}\ndata: ${event.json}\n\n`;
 }
+
+/**
+ * The frame that reports a stream that broke on our side, in the shape the Anthropic SDK raises as an
+ * APIError. Its `id:` repeats the last event sent, so a client resuming from it misses nothing.
+ */
+export function sseErrorFrame(lastSentSeq: number, message: string): string {
+  const body = JSON.stringify({ type: 'error', error: { type: 'api_error', message } });
+  return `id: ${lastSentSeq}\nevent: error\ndata: ${body}\n\n`;
+}

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource, MoreThan, type Repository } from 'typeorm';
+import { DataSource, LessThan, MoreThan, type Repository } from 'typeorm';
 import { SessionEventEntity } from './session-event.entity';
 
 /** Reads the `session_events` projection (the projector writes it). */
@@ -16,6 +16,15 @@ export class SessionEventsRepository {
     return this.events.find({
       where: { sessionId, seq: MoreThan(afterSeq) },
       order: { seq: 'ASC' },
+      take: limit,
+    });
+  }
+
+  /** The session's events before `beforeSeq` (all when undefined), newest first. */
+  listBefore(sessionId: string, beforeSeq: number | undefined, limit: number): Promise<SessionEventEntity[]> {
+    return this.events.find({
+      where: { sessionId, ...(beforeSeq === undefined ? {} : { seq: LessThan(beforeSeq) }) },
+      order: { seq: 'DESC' },
       take: limit,
     });
   }

@@ -2,7 +2,7 @@ import type { LoggerService } from '@nestjs/common';
 import type { Response } from 'express';
 import type { EventFanout } from './event-fanout.service';
 import type { EventLogReader } from './event-log.reader';
-import { sseFrame, type LoggedEvent } from './logged-event';
+import { sseErrorFrame, sseFrame, type LoggedEvent } from './logged-event';
 
 export interface SseClientSettings {
   heartbeatMs: number;
@@ -55,6 +55,11 @@ export class SseClient {
 
   /** Streams the events after `afterSeq` until the client goes away or `close()` is called. Never rejects. */
   async run(afterSeq: number): Promise<void> {
+    // The client may have gone while the request was being checked: its 'close' has already fired.
+    if (this.response.destroyed) {
+      this.close();
+      return;
+    }
     try {
       // Listen before looking at the log, so nothing published from now on can slip between the two.
       this.unsubscribe = this.deps.fanout.subscribe(this.sessionId, (event) => this.enqueue(event));
@@ -67,13 +72,14 @@ export class SseClient {
       await this.replayUpTo(await this.deps.reader.newestSeq(this.sessionId));
       await this.pump();
     } catch (error) {
-      if (!this.closed) {
-        this.deps.logger.warn?.(
-          `SSE stream of ${this.sessionId} failed: ${(error as Error).message}`,
-          'SseClient',
-        );
-      }
-      this.close({ abort: true });
+      if (this.closed) return;
+      this.deps.logger.warn?.(
+        `SSE stream of ${this.sessionId} failed: ${(error as Error).message}`,
+        'SseClient',
+      );
+      // A real failure on our side (the log could not be read): say so, then end; the client resumes.
+      this.write(sseErrorFrame(this.lastSentSeq, 'the event stream failed; reconnect with Last-Event-ID'));
+      this.close();
     }
   }
 

@@ -32,6 +32,8 @@ export function projectorDurableName(names: NatsNames): string {
 export class EventProjector implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('EventProjector');
   private readonly worker: DurableWorker;
+  /** Per session, the projection in progress: one session's events are written one after another. */
+  private readonly inProgress = new Map<string, Promise<void>>();
   private started = false;
 
   constructor(
@@ -46,7 +48,7 @@ export class EventProjector implements OnApplicationBootstrap, OnModuleDestroy {
         durable: projectorDurableName(names),
         filterSubject: names.allEvents,
         ackWaitMs: 30_000,
-        concurrency: 8,
+        concurrency: 64,
         maxAckPending: 1_000,
       },
       (message, error) => this.logger.warn(`${message}: ${(error as Error)?.message ?? error}`),
@@ -64,7 +66,23 @@ export class EventProjector implements OnApplicationBootstrap, OnModuleDestroy {
     this.started = false;
   }
 
-  private async handle(item: WorkItem): Promise<void> {
+  /**
+   * Events arrive in stream order; chaining them per session keeps that order inside this process, so
+   * they neither race for the session's row nor wait on each other as "predecessor not projected yet".
+   */
+  private handle(item: WorkItem): Promise<void> {
+    const sessionId = item.headers[Header.SessionId] ?? sessionIdOfSubject(item.subject);
+    const previous = this.inProgress.get(sessionId) ?? Promise.resolve();
+    const current = previous.then(() => this.project(item, sessionId));
+    const settled = current.catch(() => undefined);
+    this.inProgress.set(sessionId, settled);
+    void settled.then(() => {
+      if (this.inProgress.get(sessionId) === settled) this.inProgress.delete(sessionId);
+    });
+    return current;
+  }
+
+  private async project(item: WorkItem, sessionId: string): Promise<void> {
     let event: SessionEvent;
     try {
       event = item.json<SessionEvent>();
@@ -81,7 +99,7 @@ export class EventProjector implements OnApplicationBootstrap, OnModuleDestroy {
     try {
       const outcome = await this.projection.project({
         seq: item.seq,
-        sessionId: item.headers[Header.SessionId] ?? sessionIdOfSubject(item.subject),
+        sessionId,
         prevSeq: Number.isFinite(prev) ? prev : undefined,
         event,
         ignoreMissingPredecessor: item.deliveryCount > MAX_PREDECESSOR_WAITS,

@@ -27,3 +27,6 @@ export function requireRuntime(id: string, status: 400 | 404): RuntimeDescriptor
 export function unknownRuntimeMessage(id: string): string {
   return `unknown runtime "${id}"; available: ${RUNTIMES.join(', ')}`;
 }
+
+/** The runtime a Managed Agents agent gets when it names none. */
+export const DEFAULT_RUNTIME: RuntimeId = 'cursor';

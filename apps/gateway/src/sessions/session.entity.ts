@@ -15,12 +15,17 @@ export interface AgentSnapshot {
   system: string | null;
   description: string | null;
   runtime: string;
+  /** Managed Agents tool and MCP server definitions (absent in snapshots taken before they were kept). */
+  tools?: object[];
+  mcpServers?: object[];
 }
 
 /** Where the session works: the repository to clone, its ref, and whether Cursor opens a PR. */
 export interface SessionEnvironment {
   repository: string | null;
   ref: string | null;
+  /** Whether `ref` names a branch (the default) or a commit, as a Managed Agents checkout said. */
+  ref_kind?: 'branch' | 'commit';
   auto_create_pr: boolean;
 }
 
@@ -78,6 +83,11 @@ export class SessionEntity {
   @Column('timestamptz', { name: 'updated_at', default: () => 'now()' })
   updatedAt: Date;
 
+  /** Archived: read-only, still readable, left out of lists unless asked for. */
   @Column('timestamptz', { name: 'archived_at', nullable: true })
   archivedAt: Date | null;
+
+  /** Deleted: gone from every route (the row and its events stay for the record). */
+  @Column('timestamptz', { name: 'deleted_at', nullable: true })
+  deletedAt: Date | null;
 }

@@ -3,6 +3,7 @@ import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import type { Principal } from '../auth/principal';
 import { ZodValidationPipe } from '../validation/zod-validation.pipe';
 import { toLapSessionView } from './lap-session.view';
+import { messageText } from './message-text';
 import {
   createSessionSchema,
   promptSchema,
@@ -10,6 +11,8 @@ import {
   type PromptInput,
 } from './session.schemas';
 import { SessionsService } from './sessions.service';
+
+const TITLE_LENGTH = 80;
 
 /** LAP's OpenCode-style session routes. */
 @Controller('session')
@@ -21,7 +24,22 @@ export class SessionsController {
     @CurrentPrincipal() principal: Principal,
     @Body(new ZodValidationPipe(createSessionSchema)) body: CreateSessionInput,
   ) {
-    return toLapSessionView(await this.sessions.create(principal, body));
+    const { model, ...environment } = body.environment ?? {
+      repository: null,
+      ref: null,
+      auto_create_pr: false,
+    };
+    const session = await this.sessions.create(principal, {
+      agentId: body.agent_id,
+      runtime: body.runtime,
+      title: body.title || titleFromPrompt(body.prompt),
+      environmentId: null,
+      environment,
+      model,
+      metadata: {},
+      initialMessages: body.prompt === undefined ? [] : [body.prompt],
+    });
+    return toLapSessionView(session);
   }
 
   @Get()
@@ -41,6 +59,7 @@ export class SessionsController {
     return { ok: true };
   }
 
+  /** A follow-up message: the runner starts a new Cursor run once the current one ends. */
   @Post(':id/prompt_async')
   @HttpCode(204)
   async prompt(
@@ -48,19 +67,26 @@ export class SessionsController {
     @Param('id') id: string,
     @Body(new ZodValidationPipe(promptSchema)) body: PromptInput,
   ) {
-    await this.sessions.prompt(principal, id, body);
+    const text = messageText(body.parts, 'parts');
+    await this.sessions.send(principal, id, [{ type: 'user.message', text, model: body.model }]);
   }
 
   @Post(':id/interrupt')
   @HttpCode(204)
   async interrupt(@CurrentPrincipal() principal: Principal, @Param('id') id: string) {
-    await this.sessions.interrupt(principal, id);
+    await this.sessions.send(principal, id, [{ type: 'user.interrupt' }]);
   }
 
   /** OpenCode's name for the same thing. */
   @Post(':id/abort')
   @HttpCode(204)
   async abort(@CurrentPrincipal() principal: Principal, @Param('id') id: string) {
-    await this.sessions.interrupt(principal, id);
+    await this.sessions.send(principal, id, [{ type: 'user.interrupt' }]);
   }
+}
+
+function titleFromPrompt(prompt: string | undefined): string | null {
+  if (prompt === undefined) return null;
+  const firstLine = prompt.split('\n', 1)[0].trim();
+  return firstLine.length > TITLE_LENGTH ? `${firstLine.slice(0, TITLE_LENGTH - 1)}…` : firstLine;
 }

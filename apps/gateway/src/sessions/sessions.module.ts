@@ -1,13 +1,15 @@
 import { Module } from '@nestjs/common';
 import { AgentsModule } from '../agents/agents.module';
+import { EnvironmentsModule } from '../environments/environments.module';
+import { ManagedSessionsController } from './managed-sessions.controller';
 import { SessionCommandsPublisher } from './session-commands.publisher';
 import { SessionsController } from './sessions.controller';
 import { SessionsRepository } from './sessions.repository';
 import { SessionsService } from './sessions.service';
 
 @Module({
-  imports: [AgentsModule],
-  controllers: [SessionsController],
+  imports: [AgentsModule, EnvironmentsModule],
+  controllers: [SessionsController, ManagedSessionsController],
   providers: [SessionsService, SessionsRepository, SessionCommandsPublisher],
   exports: [SessionsService],
 })

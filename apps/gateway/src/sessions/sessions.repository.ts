@@ -1,6 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, In, IsNull, type Repository } from 'typeorm';
+import { fetchKeysetPage, type Page, type PageRequest } from '../pagination/keyset-page';
 import { SessionEntity, type SessionStatus } from './session.entity';
+
+export interface SessionListFilter {
+  /** Every owner when undefined. */
+  ownerId: string | undefined;
+  agentId?: string;
+  includeArchived: boolean;
+}
 
 /** The `sessions` table, as the HTTP routes use it. The projector updates it through its own repository. */
 @Injectable()
@@ -16,16 +24,27 @@ export class SessionsRepository {
     return session;
   }
 
-  findActive(id: string): Promise<SessionEntity | null> {
-    return this.sessions.findOneBy({ id, archivedAt: IsNull() });
+  /** A session that is not deleted (archived ones included). */
+  findExisting(id: string): Promise<SessionEntity | null> {
+    return this.sessions.findOneBy({ id, deletedAt: IsNull() });
   }
 
-  /** Newest first; every owner when `ownerId` is undefined. */
+  /** Newest first, neither archived nor deleted; every owner when `ownerId` is undefined. */
   listActive(ownerId: string | undefined): Promise<SessionEntity[]> {
     return this.sessions.find({
-      where: { archivedAt: IsNull(), ...(ownerId === undefined ? {} : { ownerId }) },
+      where: { archivedAt: IsNull(), deletedAt: IsNull(), ...(ownerId === undefined ? {} : { ownerId }) },
       order: { createdAt: 'DESC', id: 'DESC' },
     });
+  }
+
+  page(filter: SessionListFilter, request: PageRequest): Promise<Page<SessionEntity>> {
+    const query = this.sessions.createQueryBuilder('session').where('session.deleted_at IS NULL');
+    if (filter.ownerId !== undefined)
+      query.andWhere('session.owner_id = :ownerId', { ownerId: filter.ownerId });
+    if (filter.agentId !== undefined)
+      query.andWhere('session.agent_id = :agentId', { agentId: filter.agentId });
+    if (!filter.includeArchived) query.andWhere('session.archived_at IS NULL');
+    return fetchKeysetPage(query, request);
   }
 
   /**
@@ -40,8 +59,18 @@ export class SessionsRepository {
     return (result.affected ?? 0) > 0;
   }
 
+  /** Title and metadata only: everything else belongs to the projector or is fixed at creation. */
+  async updateDetails(id: string, details: { title?: string | null; metadata?: Record<string, string> }) {
+    await this.sessions.update({ id }, { ...details, updatedAt: new Date() });
+  }
+
   async archive(id: string): Promise<void> {
     const now = new Date();
     await this.sessions.update({ id, archivedAt: IsNull() }, { archivedAt: now, updatedAt: now });
+  }
+
+  async markDeleted(id: string): Promise<void> {
+    const now = new Date();
+    await this.sessions.update({ id, deletedAt: IsNull() }, { deletedAt: now, updatedAt: now });
   }
 }

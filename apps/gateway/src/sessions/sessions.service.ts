@@ -1,18 +1,29 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { newSessionId } from '@lap/contracts';
+import { newSessionId, type SessionCommand } from '@lap/contracts';
 import { AgentsService } from '../agents/agents.service';
 import { canSee, ownerFilter, type Principal } from '../auth/principal';
 import { ApiError } from '../errors/api-error';
+import { applyMetadataPatch, type MetadataPatch } from '../metadata/metadata-patch';
+import type { Page, PageRequest } from '../pagination/keyset-page';
+import type { SessionDraft } from './session-draft';
 import { SessionEntity, type SessionStatus } from './session.entity';
-import type { CreateSessionInput, PromptInput } from './session.schemas';
 import { CommandNotQueuedError, SessionCommandsPublisher } from './session-commands.publisher';
 import { SessionsRepository } from './sessions.repository';
 
-const TITLE_LENGTH = 80;
-/** A new prompt makes a resting session pending until its run starts. */
+/** A new message makes a resting session pending until its run starts. */
 const RESTING: SessionStatus[] = ['idle', 'error'];
 const LIVE: SessionStatus[] = ['pending', 'running'];
 
+/** What a client may send into a session: a message (a run, or a follow-up queued behind it) or an interrupt. */
+export type SessionInput =
+  { type: 'user.message'; text: string; model?: string } | { type: 'user.interrupt' };
+
+export interface SessionListOptions {
+  agentId?: string;
+  includeArchived: boolean;
+}
+
+/** The one session model both API families work on. */
 @Injectable()
 export class SessionsService {
   private readonly logger = new Logger('Sessions');
@@ -24,21 +35,22 @@ export class SessionsService {
   ) {}
 
   /**
-   * Writes the session, then (with a prompt) queues its first message. Answers at once: the run's
-   * progress arrives on the event stream.
+   * Writes the session, then queues its initial messages. Answers at once: the run's progress arrives
+   * on the event stream.
    */
-  async create(principal: Principal, input: CreateSessionInput): Promise<SessionEntity> {
-    const agent = await this.agents.get(principal, input.agent_id);
-    if (input.runtime !== undefined && input.runtime !== agent.runtime) {
+  async create(principal: Principal, draft: SessionDraft): Promise<SessionEntity> {
+    const agent = await this.agents.get(principal, draft.agentId);
+    if (draft.runtime !== undefined && draft.runtime !== agent.runtime) {
       throw ApiError.badRequest(
-        `runtime: "${input.runtime}" does not match the runtime of agent "${agent.id}" ("${agent.runtime}")`,
+        `runtime: "${draft.runtime}" does not match the runtime of agent "${agent.id}" ("${agent.runtime}")`,
       );
     }
-    const { model, ...environment } = input.environment ?? {
-      repository: null,
-      ref: null,
-      auto_create_pr: false,
-    };
+    if (draft.agentVersion !== undefined && draft.agentVersion !== agent.version) {
+      throw new ApiError(
+        409,
+        `agent "${agent.id}" is at version ${agent.version}, not ${draft.agentVersion}; only the current version can start sessions`,
+      );
+    }
     const now = new Date();
     const session = await this.sessions.insert(
       Object.assign(new SessionEntity(), {
@@ -49,36 +61,39 @@ export class SessionsService {
           id: agent.id,
           version: agent.version,
           name: agent.name,
-          model: model ?? agent.model,
+          model: draft.model ?? agent.model,
           system: agent.system,
           description: agent.description,
           runtime: agent.runtime,
+          tools: agent.tools,
+          mcpServers: agent.mcpServers,
         },
         runtime: agent.runtime,
-        title: input.title || titleFromPrompt(input.prompt),
-        status: input.prompt === undefined ? 'idle' : 'pending',
-        environmentId: null,
-        environment,
-        metadata: {},
+        title: draft.title,
+        status: draft.initialMessages.length === 0 ? 'idle' : 'pending',
+        environmentId: draft.environmentId,
+        environment: draft.environment,
+        metadata: draft.metadata,
         outputs: {},
         lastEventSeq: 0,
         createdAt: now,
         updatedAt: now,
         archivedAt: null,
+        deletedAt: null,
       } satisfies SessionEntity),
     );
-    if (input.prompt !== undefined) {
-      try {
-        await this.commands.sendMessage(session, principal.ownerId, input.prompt);
-      } catch (error) {
-        if (!(error instanceof CommandNotQueuedError)) throw error;
-        await this.restoreStatus(session.id, 'idle');
-        this.logger.warn(`session ${session.id}: first prompt not queued: ${error.message}`);
-        throw ApiError.unavailable(
-          `session "${session.id}" was created, but its prompt could not be queued (messaging unavailable); ` +
-            `re-send it with POST /session/${session.id}/prompt_async`,
-        );
+    try {
+      for (const text of draft.initialMessages) {
+        await this.commands.sendMessage(session, principal.ownerId, text);
       }
+    } catch (error) {
+      if (!(error instanceof CommandNotQueuedError)) throw error;
+      await this.restoreStatus(session.id, 'idle');
+      this.logger.warn(`session ${session.id}: first message not queued: ${error.message}`);
+      throw ApiError.unavailable(
+        `session "${session.id}" was created, but its prompt could not be queued (messaging unavailable); ` +
+          `re-send it with POST /session/${session.id}/prompt_async or POST /v1/sessions/${session.id}/events`,
+      );
     }
     return session;
   }
@@ -87,50 +102,106 @@ export class SessionsService {
     return this.sessions.listActive(ownerFilter(principal));
   }
 
-  /** The session, or a 404 when it does not exist, is deleted, or belongs to someone else. */
+  page(
+    principal: Principal,
+    options: SessionListOptions,
+    request: PageRequest,
+  ): Promise<Page<SessionEntity>> {
+    return this.sessions.page(
+      { ownerId: ownerFilter(principal), agentId: options.agentId, includeArchived: options.includeArchived },
+      request,
+    );
+  }
+
+  /** The session (archived ones too), or a 404 when it does not exist, is deleted, or belongs to someone else. */
   async get(principal: Principal, id: string): Promise<SessionEntity> {
-    const session = await this.sessions.findActive(id);
+    const session = await this.sessions.findExisting(id);
     if (!session || !canSee(principal, session.ownerId)) throw ApiError.notFound(`session "${id}" not found`);
     return session;
   }
 
-  /** A follow-up message: the runner starts a new Cursor run once the current one ends. */
-  async prompt(principal: Principal, id: string, input: PromptInput): Promise<void> {
+  async updateDetails(
+    principal: Principal,
+    id: string,
+    details: { title?: string | null; metadata?: MetadataPatch },
+  ): Promise<SessionEntity> {
     const session = await this.get(principal, id);
-    const text = input.parts
-      .map((part) => part.text)
-      .filter((part) => part.trim() !== '')
-      .join('\n\n');
-    if (text === '') throw ApiError.badRequest('parts: expected at least one text part with some text');
-    const previous = session.status;
-    const becamePending =
-      RESTING.includes(previous) && (await this.sessions.transitionStatus(id, RESTING, 'pending'));
-    try {
-      await this.commands.sendMessage(session, principal.ownerId, text, input.model);
-    } catch (error) {
-      if (becamePending) await this.restoreStatus(id, previous);
-      throw this.notQueued(error, 'prompt');
-    }
+    await this.sessions.updateDetails(id, {
+      ...(details.title !== undefined && { title: details.title }),
+      ...(details.metadata !== undefined && {
+        metadata: applyMetadataPatch(session.metadata, details.metadata),
+      }),
+    });
+    return this.get(principal, id);
   }
 
-  async interrupt(principal: Principal, id: string): Promise<void> {
+  /**
+   * Queues each input in order: a message starts a run, or a follow-up run once the live one ends (the
+   * runner queues it); an interrupt stops the live run. Returns the commands queued.
+   */
+  async send(principal: Principal, id: string, inputs: SessionInput[]): Promise<SessionCommand[]> {
     const session = await this.get(principal, id);
-    try {
-      await this.commands.interrupt(session, principal.ownerId);
-    } catch (error) {
-      throw this.notQueued(error, 'interrupt');
+    if (session.archivedAt) throw ApiError.badRequest(`session "${id}" is archived and takes no more input`);
+    const queued: SessionCommand[] = [];
+    for (const input of inputs) {
+      queued.push(
+        input.type === 'user.message'
+          ? await this.queueMessage(session, principal, input.text, input.model)
+          : await this.queueInterrupt(session, principal),
+      );
     }
+    return queued;
+  }
+
+  /** Read-only from now on, still readable; a live run is asked to stop (best effort). */
+  async archive(principal: Principal, id: string): Promise<SessionEntity> {
+    const session = await this.get(principal, id);
+    if (session.archivedAt) return session;
+    await this.sessions.archive(id);
+    await this.stopLiveRun(session, principal, 'archived');
+    return this.get(principal, id);
   }
 
   /** Hides the session from every route; a live run is asked to stop (best effort). */
   async delete(principal: Principal, id: string): Promise<void> {
     const session = await this.get(principal, id);
-    await this.sessions.archive(id);
-    if (LIVE.includes(session.status)) {
-      await this.commands.interrupt(session, principal.ownerId).catch((error: Error) => {
-        this.logger.warn(`session ${id} deleted, but its run could not be interrupted: ${error.message}`);
-      });
+    await this.sessions.markDeleted(id);
+    await this.stopLiveRun(session, principal, 'deleted');
+  }
+
+  private async queueMessage(
+    session: SessionEntity,
+    principal: Principal,
+    text: string,
+    model: string | undefined,
+  ): Promise<SessionCommand> {
+    const previous = session.status;
+    const becamePending =
+      RESTING.includes(previous) && (await this.sessions.transitionStatus(session.id, RESTING, 'pending'));
+    if (becamePending) session.status = 'pending';
+    try {
+      return await this.commands.sendMessage(session, principal.ownerId, text, model);
+    } catch (error) {
+      if (becamePending) await this.restoreStatus(session.id, previous);
+      throw this.notQueued(error, 'message');
     }
+  }
+
+  private async queueInterrupt(session: SessionEntity, principal: Principal): Promise<SessionCommand> {
+    try {
+      return await this.commands.interrupt(session, principal.ownerId);
+    } catch (error) {
+      throw this.notQueued(error, 'interrupt');
+    }
+  }
+
+  private async stopLiveRun(session: SessionEntity, principal: Principal, what: string): Promise<void> {
+    if (!LIVE.includes(session.status)) return;
+    await this.commands.interrupt(session, principal.ownerId).catch((error: Error) => {
+      this.logger.warn(
+        `session ${session.id} ${what}, but its run could not be interrupted: ${error.message}`,
+      );
+    });
   }
 
   /** Undoes our own "pending", unless the projector moved the session on meanwhile. */
@@ -145,10 +216,4 @@ export class SessionsService {
     this.logger.warn(error.message);
     return ApiError.unavailable(`messaging unavailable: the ${what} was not queued; retry shortly`);
   }
-}
-
-function titleFromPrompt(prompt: string | undefined): string | null {
-  if (prompt === undefined) return null;
-  const firstLine = prompt.split('\n', 1)[0].trim();
-  return firstLine.length > TITLE_LENGTH ? `${firstLine.slice(0, TITLE_LENGTH - 1)}…` : firstLine;
 }

@@ -13,7 +13,10 @@ function describeIssue(issue: z.core.$ZodIssue, input: unknown): string {
     case 'invalid_type':
       return `expected ${withArticle(issue.expected)}, got ${describeValue(valueAt(input, issue.path))}`;
     case 'invalid_value':
-      return `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+      // zod's own wording starts with "Invalid"; a schema's custom message is kept as written.
+      return issue.message.startsWith('Invalid')
+        ? `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`
+        : issue.message;
     case 'unrecognized_keys':
       return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
     default:

@@ -7,9 +7,7 @@ export interface Infrastructure {
   credentialsKeys: string;
 }
 
-export const SERVICE_PORTS = { credentials: 4020, runner: 4030, normalizer: 4040 } as const;
-
-/** The platform's services in start order, each with the environment it needs. */
+/** The platform's services, each with the environment it needs. */
 export function platformServices(config: StackConfig, infra: Infrastructure): ServiceSpec[] {
   const common = {
     NATS_URL: infra.natsUrl,
@@ -29,19 +27,19 @@ export function platformServices(config: StackConfig, infra: Infrastructure): Se
         ...common,
         DATABASE_URL: infra.databaseUrl,
         CREDENTIALS_ENCRYPTION_KEYS: infra.credentialsKeys,
-        CREDENTIALS_PORT: String(SERVICE_PORTS.credentials),
+        CREDENTIALS_PORT: String(config.CREDENTIALS_PORT),
       },
-      readyUrl: `http://127.0.0.1:${SERVICE_PORTS.credentials}/readyz`,
+      readyUrl: `http://127.0.0.1:${config.CREDENTIALS_PORT}/readyz`,
     },
     {
       app: 'normalizer',
-      env: { ...common, NORMALIZER_PORT: String(SERVICE_PORTS.normalizer) },
-      readyUrl: `http://127.0.0.1:${SERVICE_PORTS.normalizer}/readyz`,
+      env: { ...common, NORMALIZER_PORT: String(config.NORMALIZER_PORT) },
+      readyUrl: `http://127.0.0.1:${config.NORMALIZER_PORT}/readyz`,
     },
     {
       app: 'session-runner',
-      env: { ...common, RUNNER_PORT: String(SERVICE_PORTS.runner) },
-      readyUrl: `http://127.0.0.1:${SERVICE_PORTS.runner}/readyz`,
+      env: { ...common, RUNNER_PORT: String(config.RUNNER_PORT) },
+      readyUrl: `http://127.0.0.1:${config.RUNNER_PORT}/readyz`,
     },
     {
       app: 'gateway',

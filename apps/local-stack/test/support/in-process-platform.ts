@@ -1,7 +1,7 @@
 import { randomBytes } from 'crypto';
-import { createEmulatorApp } from '@lap/cursor-emulator';
+import { createEmulatorApp, type EmulatorAppOptions } from '@lap/cursor-emulator';
 import { credentialsConfigSchema, startCredentialsService } from '@lap/credentials';
-import { gatewayConfigSchema, startGateway } from '@lap/gateway';
+import { gatewayConfigSchema, startGateway, type RunningGateway } from '@lap/gateway';
 import { normalizerConfigSchema, startNormalizer } from '@lap/normalizer';
 import { runnerConfigSchema, startSessionRunner } from '@lap/session-runner';
 import { createTestDatabase, createTestNats, type TestDatabase, type TestNats } from '@lap/testing';
@@ -10,6 +10,8 @@ export interface InProcessPlatform {
   gatewayUrl: string;
   emulatorUrl: string;
   masterKey: string;
+  /** The gateway itself, for tests that look at what it holds (open streams, listeners). */
+  gateway: RunningGateway;
   database: TestDatabase;
   nats: TestNats;
   stop(): Promise<void>;
@@ -19,8 +21,16 @@ export interface InProcessPlatform {
  * Every service of the platform in this one process, wired as in production (real NATS, real
  * PostgreSQL, the Cursor emulator over HTTP), in a database and subject prefix of its own.
  */
+export interface InProcessPlatformOptions {
+  frameIntervalMs?: number;
+  /** Emulator settings besides the frame interval (heartbeats, stream retention, …). */
+  emulator?: Omit<EmulatorAppOptions, 'port' | 'frameIntervalMs'>;
+  /** Session-runner environment overrides, e.g. `CURSOR_STREAM_IDLE_MS` or the retry settings. */
+  runnerEnv?: Record<string, string | number>;
+}
+
 export async function startInProcessPlatform(
-  options: { frameIntervalMs?: number } = {},
+  options: InProcessPlatformOptions = {},
 ): Promise<InProcessPlatform> {
   const database = await createTestDatabase('e2e');
   const nats = await createTestNats('e2e');
@@ -33,7 +43,11 @@ export async function startInProcessPlatform(
     await database.drop();
   };
   try {
-    const emulator = await createEmulatorApp({ port: 0, frameIntervalMs: options.frameIntervalMs ?? 2 });
+    const emulator = await createEmulatorApp({
+      ...options.emulator,
+      port: 0,
+      frameIntervalMs: options.frameIntervalMs ?? 2,
+    });
     stops.push(() => emulator.close());
     const credentials = await startCredentialsService(
       credentialsConfigSchema.parse({
@@ -46,7 +60,9 @@ export async function startInProcessPlatform(
     stops.push(() => credentials.close());
     const normalizer = await startNormalizer(normalizerConfigSchema.parse({ ...common, NORMALIZER_PORT: 0 }));
     stops.push(() => normalizer.close());
-    const runner = await startSessionRunner(runnerConfigSchema.parse({ ...common, RUNNER_PORT: 0 }));
+    const runner = await startSessionRunner(
+      runnerConfigSchema.parse({ ...options.runnerEnv, ...common, RUNNER_PORT: 0 }),
+    );
     stops.push(() => runner.close());
     const gateway = await startGateway(
       gatewayConfigSchema.parse({
@@ -57,7 +73,7 @@ export async function startInProcessPlatform(
       }),
     );
     stops.push(() => gateway.close());
-    return { gatewayUrl: gateway.url, emulatorUrl: emulator.url, masterKey, database, nats, stop };
+    return { gatewayUrl: gateway.url, emulatorUrl: emulator.url, masterKey, gateway, database, nats, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -20,6 +20,12 @@ export interface RunFoldState {
   runningAnnounced: boolean;
   /** Assistant text deltas received since the last `agent.message`. */
   openText: string;
+  /**
+   * Some assistant text of this run reached the stream. When none did (its stream expired before it was
+   * read), the run's result text is the only record of what the agent said. Absent in states saved
+   * before this field existed.
+   */
+  streamedText?: boolean;
   /** An `agent.thinking` was emitted and no other meaningful frame has arrived since. */
   thinkingOpen: boolean;
   /** Tool calls seen but not completed yet, in the order they were first seen. */
@@ -49,6 +55,7 @@ export function newRunFoldState(runId: string): RunFoldState {
     runId,
     runningAnnounced: false,
     openText: '',
+    streamedText: false,
     thinkingOpen: false,
     openToolCalls: [],
     completedToolCallIds: [],

@@ -713,6 +713,54 @@ describe('foldRecord', () => {
       ]);
     });
 
+    it('turns the result text of a run whose text never reached the stream into its agent.message (410)', () => {
+      const branches = [{ repoUrl: 'github.com/acme/app', branch: 'cursor/fix' }];
+      expect(
+        foldBodies(
+          [record.settled('FINISHED', { source: 'get_run', text: 'Fixed the tests.', branches })],
+          runningState(),
+        ),
+      ).toEqual([
+        message('Fixed the tests.'),
+        {
+          type: 'session.updated',
+          outputs: {
+            cursor_run_id: RUN,
+            branches: [{ repository: 'github.com/acme/app', branch: 'cursor/fix' }],
+          },
+        },
+        idle,
+      ]);
+      expect(
+        foldBodies([record.settled('CANCELLED', { source: 'get_run', text: 'Stopped.' })], runningState()),
+      ).toEqual([message('Stopped.'), idle]);
+    });
+
+    it('does not repeat a result text whose deltas were streamed, even across messages', () => {
+      expect(
+        foldBodies(
+          [
+            assistant('Looking.'),
+            thinking(),
+            assistant('Done.'),
+            record.settled('FINISHED', { text: 'Looking.Done.' }),
+          ],
+          runningState(),
+        ),
+      ).toEqual([message('Looking.'), thought, message('Done.'), idle]);
+    });
+
+    it("keeps a failed run's text for the session.error only", () => {
+      const events = foldBodies([record.settled('ERROR', { text: 'Could not clone' })], runningState());
+      expect(events.map((event) => event.type)).toEqual(['session.error', 'session.status_idle']);
+    });
+
+    it('assumes the text was streamed for a run state saved before that was tracked', () => {
+      const state = runningState();
+      delete state.run!.streamedText;
+      expect(foldBodies([record.settled('FINISHED', { text: 'Already shown' })], state)).toEqual([idle]);
+    });
+
     it('emits no session.updated for an empty branch list', () => {
       expect(foldBodies([record.settled('FINISHED', { branches: [] })], runningState())).toEqual([idle]);
     });

@@ -212,6 +212,7 @@ function appendAssistantText(run: RunFoldState, delta: string, out: EventBatch):
   flushPendingToolUses(run, out);
   run.thinkingOpen = false;
   run.openText += delta;
+  run.streamedText = true;
 }
 
 function foldToolCall(run: RunFoldState, data: FrameData, out: EventBatch, notes: FoldNote[]): void {
@@ -275,7 +276,16 @@ const SUCCESSFUL_RUN_STATUSES = new Set(['FINISHED', 'CANCELLED']);
 
 function settleRun(next: FoldState, record: RunSettledRecord, out: EventBatch): void {
   if (record.runId === next.lastSettledRunId) return;
+  // A state saved before `streamedText` existed does not know: assume the text was streamed.
+  const streamedText = next.run?.runId === record.runId && next.run.streamedText !== false;
   flushRun(next.run, out);
+  const status = record.status.toUpperCase();
+  const succeeded = SUCCESSFUL_RUN_STATUSES.has(status);
+  // A run none of whose text was streamed (its stream expired before the runner read it: 410) still
+  // says what it did: its result text, read from `result` or `GET run`, becomes the message.
+  if (succeeded && record.text && !streamedText) {
+    out.add({ type: 'agent.message', content: [{ type: 'text', text: record.text }] });
+  }
 
   const branches = (record.branches ?? [])
     .filter((entry) => entry.branch || entry.prUrl)
@@ -288,8 +298,7 @@ function settleRun(next: FoldState, record: RunSettledRecord, out: EventBatch): 
     out.add({ type: 'session.updated', outputs: { cursor_run_id: record.runId, branches } });
   }
 
-  const status = record.status.toUpperCase();
-  if (!SUCCESSFUL_RUN_STATUSES.has(status)) {
+  if (!succeeded) {
     out.add({
       type: 'session.error',
       error: {

@@ -6,13 +6,29 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { sessionIdOfSubject, type NatsNames } from '@lap/contracts';
-import { DEFAULT_STREAM_SETTINGS, DurableWorker, ensureStreams, NatsClient } from '@lap/messaging';
+import {
+  DEFAULT_STREAM_SETTINGS,
+  DurableWorker,
+  ensureStreams,
+  NatsClient,
+  type WorkItem,
+} from '@lap/messaging';
 import type { NormalizerConfig } from '../config';
 import { NATS_NAMES, NORMALIZER_CONFIG } from '../normalizer.tokens';
 import { RecordNormalizer } from './record-normalizer';
 import { SessionQueue } from './session-queue';
 
 const MS_PER_HOUR = 3_600_000;
+/**
+ * How long a record waits in its session's lane for its predecessor (folded by another replica, or on
+ * its way here) before it is handed back to the stream.
+ */
+const PREDECESSOR_PATIENCE_MS = 2_000;
+/**
+ * After this long, a waiting record's predecessors are folded straight from the raw log: their own
+ * deliveries may be held by a replica that died (until its ack wait) or queued behind redeliveries.
+ */
+const CATCH_UP_AFTER_MS = 250;
 
 /**
  * Takes raw records from the durable consumer every replica shares and normalizes them: one at a time
@@ -22,7 +38,10 @@ const MS_PER_HOUR = 3_600_000;
 export class NormalizationService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('Normalization');
   private readonly worker: DurableWorker;
-  private readonly sessions = new SessionQueue();
+  private readonly sessions = new SessionQueue(PREDECESSOR_PATIENCE_MS, CATCH_UP_AFTER_MS);
+  /** Records taken and not settled yet: their leases are renewed while they wait their turn. */
+  private readonly held = new Set<WorkItem>();
+  private renewTimer?: NodeJS.Timeout;
 
   constructor(
     private readonly nats: NatsClient,
@@ -50,13 +69,32 @@ export class NormalizationService implements OnApplicationBootstrap, OnApplicati
       ...(eventsMaxAgeHours === undefined ? {} : { eventsMaxAgeMs: eventsMaxAgeHours * MS_PER_HOUR }),
     });
     await this.worker.ensureConsumer();
-    this.worker.start((item, shutdown) =>
-      this.sessions.run(sessionIdOfSubject(item.subject), async () => {
-        // Shutting down: hand it back at once, for another replica (or the next start) to fold.
-        if (shutdown.aborted) return item.nak();
-        await this.normalizer.normalize(item);
-      }),
+    this.renewTimer = setInterval(
+      () => {
+        for (const item of this.held) if (!item.settled()) item.working();
+      },
+      Math.max(250, Math.floor(this.config.NORMALIZER_ACK_WAIT_MS / 3)),
     );
+    this.worker.start(async (item, shutdown) => {
+      this.held.add(item);
+      try {
+        await this.sessions.run(sessionIdOfSubject(item.subject), {
+          seq: item.seq,
+          attempt: async () => {
+            // Shutting down: hand it back at once, for another replica (or the next start) to fold.
+            if (shutdown.aborted) {
+              item.nak();
+              return true;
+            }
+            return (await this.normalizer.normalizeIfInTurn(item)) === 'settled';
+          },
+          catchUp: () => this.normalizer.catchUpTo(item),
+          giveUp: () => this.normalizer.handBack(item),
+        });
+      } finally {
+        this.held.delete(item);
+      }
+    });
     this.logger.log(
       `normalizing ${this.names.allRaw} into ${this.names.allEvents} (up to ${this.config.NORMALIZER_CONCURRENCY} records at once)`,
     );
@@ -65,5 +103,6 @@ export class NormalizationService implements OnApplicationBootstrap, OnApplicati
   /** Stops pulling, lets the records being folded finish, and hands the waiting ones back. */
   async onApplicationShutdown(): Promise<void> {
     await this.worker.stop();
+    clearInterval(this.renewTimer);
   }
 }

@@ -1,11 +1,12 @@
 import type { LoggerService } from '@nestjs/common';
 import { Header, sessionIdOfSubject } from '@lap/contracts';
-import { FencedError, type WorkItem } from '@lap/messaging';
+import { FencedError, isTransientNatsError, type WorkItem } from '@lap/messaging';
 import { classifyRawRecord, foldRecord, type FoldNote, type FoldState, type RawRecordTurn } from '../fold';
 import type { NormalizerCounter, NormalizerMetrics } from '../metrics/normalizer-metrics';
 import type { EventPublisher } from './event-publisher';
 import { FoldStateConflictError, type FoldStateRepository } from './fold-state.repository';
 import type { RawLogReader } from './raw-log.reader';
+import { loggedRecordItem } from './logged-record-item';
 import { decodeRawRecord } from './raw-record-decoder';
 
 /**
@@ -14,6 +15,12 @@ import { decodeRawRecord } from './raw-record-decoder';
  * record still fenced is reported (something other than the normalizer writes the events subject).
  */
 const PERSISTENT_AFTER_DELIVERIES = 10;
+
+/** Most records one catch-up folds from the log before the waiting record looks again. */
+const MAX_CATCH_UP_RECORDS = 1_000;
+
+/** How soon a record is retried after NATS failed the attempt (a restart takes a second or two). */
+const TRANSIENT_RETRY_MS = 500;
 
 const NOTE_COUNTERS: Record<FoldNote['kind'], NormalizerCounter> = {
   unknown_frame: 'normalizer_unknown_frames_total',
@@ -36,10 +43,41 @@ export class RecordNormalizer {
     private readonly logger: LoggerService,
   ) {}
 
+  /** Normalizes the record, or hands it back at once when its predecessor is not folded yet. */
   async normalize(item: WorkItem): Promise<void> {
+    if ((await this.normalizeIfInTurn(item)) === 'ahead') this.handBack(item);
+  }
+
+  /**
+   * Folds the session's records between its fold state and `item` straight from the raw log, when their
+   * own deliveries are late (held by a replica that died, or queued behind records handed back again and
+   * again). Their deliveries, whenever they come, are then acked as duplicates.
+   */
+  async catchUpTo(item: WorkItem): Promise<void> {
+    const sessionId = sessionIdOfSubject(item.subject);
+    for (let folded = 0; folded < MAX_CATCH_UP_RECORDS; folded++) {
+      const { state } = await this.states.load(sessionId);
+      const next = await this.rawLog.recordAfter(sessionId, state.lastRawSeq);
+      if (!next || next.seq >= item.seq) return;
+      // Another replica folding the same record wins or loses the compare-and-set: either way, go on.
+      if ((await this.normalizeIfInTurn(loggedRecordItem(next))) === 'ahead') return;
+    }
+  }
+
+  /** Hands back a record still ahead of its turn, to be delivered again shortly. */
+  handBack(item: WorkItem): void {
+    this.metrics.increment('normalizer_records_ahead_total');
+    item.nak(retryDelayMs());
+  }
+
+  /**
+   * Normalizes the record if it is its turn and settles it (ack, or nak to retry); 'ahead' leaves it
+   * unsettled when its predecessor is not folded yet, for the caller to wait or hand it back.
+   */
+  async normalizeIfInTurn(item: WorkItem): Promise<'settled' | 'ahead'> {
     const sessionId = sessionIdOfSubject(item.subject);
     try {
-      await this.normalizeInTurn(item, sessionId);
+      return await this.normalizeInTurn(item, sessionId);
     } catch (error) {
       // Another replica got ahead on this session: its state is newer than ours, so read it again later.
       if (error instanceof FencedError) {
@@ -49,27 +87,36 @@ export class RecordNormalizer {
             `events of ${sessionId} are still ahead of its fold state after ${item.deliveryCount} tries at raw record #${item.seq}: is another writer publishing to ${error.subject}?`,
           );
         }
-        return item.nak(retryDelayMs());
+        item.nak(retryDelayMs());
+        return 'settled';
       }
       if (error instanceof FoldStateConflictError) {
         this.metrics.increment('normalizer_state_conflicts_total');
-        return item.nak(retryDelayMs());
+        item.nak(retryDelayMs());
+        return 'settled';
+      }
+      // NATS away for now (restarting, reconnecting): try again soon. The generic handler-error backoff
+      // grows with the delivery count, which "ahead" hand-backs inflate, and would stall the session.
+      if (isTransientNatsError(error)) {
+        this.logger.warn(
+          `raw record ${sessionId}#${item.seq}: ${(error as Error).message}; trying again shortly`,
+        );
+        item.nak(TRANSIENT_RETRY_MS);
+        return 'settled';
       }
       throw error;
     }
   }
 
-  private async normalizeInTurn(item: WorkItem, sessionId: string): Promise<void> {
+  private async normalizeInTurn(item: WorkItem, sessionId: string): Promise<'settled' | 'ahead'> {
     const { state, revision } = await this.states.load(sessionId);
     const turn = await this.turnOf(item, sessionId, state);
     if (turn === 'duplicate') {
       this.metrics.increment('normalizer_records_duplicate_total');
-      return item.ack();
+      await item.ack();
+      return 'settled';
     }
-    if (turn === 'ahead') {
-      this.metrics.increment('normalizer_records_ahead_total');
-      return item.nak(retryDelayMs());
-    }
+    if (turn === 'ahead') return 'ahead';
 
     const decoded = decodeRawRecord(item.data);
     if (!decoded.ok) {
@@ -79,7 +126,8 @@ export class RecordNormalizer {
       this.logger.warn(
         `skipped raw record ${sessionId}#${item.seq} (kind ${item.headers[Header.RecordKind] ?? 'not given'}): ${decoded.reason}`,
       );
-      return item.ack();
+      await item.ack();
+      return 'settled';
     }
 
     // The record's own time, not the clock: folding it again must give byte-identical events.
@@ -91,7 +139,8 @@ export class RecordNormalizer {
     await this.states.save(sessionId, { ...folded.state, lastEventSeq: published.lastSeq }, revision);
     this.metrics.increment('normalizer_records_folded_total');
     for (const note of folded.notes) this.metrics.increment(NOTE_COUNTERS[note.kind]);
-    return item.ack();
+    await item.ack();
+    return 'settled';
   }
 
   private async turnOf(item: WorkItem, sessionId: string, state: FoldState): Promise<RawRecordTurn> {

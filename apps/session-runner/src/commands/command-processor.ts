@@ -6,7 +6,13 @@ import {
   type UserInterruptCommand,
   type UserMessageCommand,
 } from '@lap/contracts';
-import { FencedError, type SubjectLog, type WorkItem } from '@lap/messaging';
+import {
+  FencedError,
+  isTransientNatsError,
+  RpcCallError,
+  type SubjectLog,
+  type WorkItem,
+} from '@lap/messaging';
 import type { CredentialsResolver, ResolvedCredential } from '../credentials/credentials-resolver';
 import type { LiveSessions } from '../control/live-sessions';
 import type { SessionControl } from '../control/session-control';
@@ -32,6 +38,8 @@ export interface CommandProcessorDeps {
   logger: ProcessorLogger;
   /** How long a command waits before another look when an earlier one of its session is in progress. */
   queueRetryMs: number;
+  /** On shutdown, how long a Cursor create call under way may take to be recorded before the run stops. */
+  createGraceMs: number;
   cursorClient?: (credential: ResolvedCredential) => CursorClient;
 }
 
@@ -68,6 +76,14 @@ export class CommandProcessor {
         return;
       }
       if (shutdown.aborted) return item.nak(0);
+      if (isTemporary(error)) {
+        // NATS or the credentials service (or its database) is away for now: soon again, not after a
+        // backoff grown by every time this command waited its turn behind an earlier one.
+        this.deps.logger.warn(
+          `session ${command.sessionId}: ${(error as Error).message}; trying again in ${this.deps.queueRetryMs} ms`,
+        );
+        return item.nak(this.deps.queueRetryMs);
+      }
       throw error;
     }
   }
@@ -83,7 +99,7 @@ export class CommandProcessor {
     if (log.position.commandId === command.commandId && log.position.runState === 'settled') return;
 
     const runAbort = new AbortController();
-    const stopRun = () => runAbort.abort();
+    const stopRun = () => this.abortOutsideCreate(log, command, runAbort);
     shutdown.addEventListener('abort', stopRun, { once: true });
     let credential: ResolvedCredential | undefined;
     const release = this.deps.live.hold(command.sessionId, {
@@ -108,7 +124,10 @@ export class CommandProcessor {
       try {
         await executor.execute();
       } catch (error) {
-        if (error instanceof FencedError || runAbort.signal.aborted) throw error;
+        // Lost the session, shutting down, or NATS away: not Cursor's failure, so not the user's either.
+        // The command goes back (or stays with the runner that took it) and resumes from the raw log.
+        if (error instanceof FencedError || runAbort.signal.aborted || isTransientNatsError(error))
+          throw error;
         const failure = describeFailure(error, credential.apiBase);
         this.deps.logger.warn(`session ${command.sessionId}: giving up: ${failure.message}`);
         await this.recordFailure(log, command, failure.type, failure.message);
@@ -117,6 +136,22 @@ export class CommandProcessor {
       release();
       shutdown.removeEventListener('abort', stopRun);
     }
+  }
+
+  /**
+   * Stops the run for a shutdown, but not in the middle of Cursor's create call: an agent created and
+   * never recorded is orphaned (Cursor v1 has no idempotency key), so a call under way gets a bounded
+   * moment to land in the raw log first.
+   */
+  private abortOutsideCreate(log: SessionLog, command: UserMessageCommand, run: AbortController): void {
+    const creating = () => log.position.commandId === command.commandId && log.position.runState === 'none';
+    if (!creating()) return run.abort();
+    const giveUpAt = Date.now() + this.deps.createGraceMs;
+    const check = setInterval(() => {
+      if (creating() && Date.now() < giveUpAt && !run.signal.aborted) return;
+      clearInterval(check);
+      run.abort();
+    }, 50).unref();
   }
 
   private async recordFailure(log: SessionLog, command: UserMessageCommand, type: string, message: string) {
@@ -178,6 +213,10 @@ export class CommandProcessor {
         if (error.code !== 'run_not_cancellable') throw error;
       });
   }
+}
+
+function isTemporary(error: unknown): boolean {
+  return (error instanceof RpcCallError && error.type === 'unavailable') || isTransientNatsError(error);
 }
 
 function safeJson(item: WorkItem): unknown {

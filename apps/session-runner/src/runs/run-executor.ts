@@ -9,6 +9,7 @@ import {
 import { sleep } from '@lap/messaging';
 import type { SessionLog } from '../session-log/session-log';
 import { backoffDelayMs } from './backoff';
+import { StreamEndedEarlyError } from './stream-ended-early.error';
 import { classifyFailure } from './upstream-failure';
 
 export interface RunSettings {
@@ -101,48 +102,75 @@ export class RunExecutor {
     });
   }
 
+  /**
+   * Follows the run's stream to its `result`, across as many connections as it takes. A connection that
+   * ends early (dropped, reset, stalled, `stream_unavailable`, a `done` without a `result`) is resumed
+   * after the last recorded frame with `Last-Event-ID`, so no frame is recorded twice. Only a connection
+   * that brought nothing new asks `GET run` whether the run is over: a run that ended while the stream
+   * was down still has frames to replay, and they come first.
+   */
   private async followRun(): Promise<void> {
     const agentId = this.log.position.agentId!;
     const runId = this.log.position.runId!;
-    let failures = 0;
+    // Consecutive connections that failed or brought nothing new; any progress starts the count again.
+    let fruitless = 0;
     while (!this.signal.aborted) {
+      const connection = { progressed: false };
+      let failure: unknown;
       try {
-        const stream = this.cursor.streamRun(agentId, runId, {
-          lastEventId: this.log.position.lastCursorEventId ?? undefined,
-          idleTimeoutMs: this.settings.streamIdleTimeoutMs,
-          signal: this.signal,
-        });
-        for await (const frame of stream) {
-          await this.log.append({ kind: 'cursor.frame', runId, frame, at: this.now() });
-          if (frame.id !== null) failures = 0;
-          if (frame.event === 'result') {
-            await this.settleFromResult(agentId, runId, (frame.data ?? {}) as ResultData);
-            return;
-          }
-          // Cursor's way of saying "reconnect": the run goes on.
-          if (frame.event === 'error' && (frame.data as { code?: string })?.code === 'stream_unavailable')
-            break;
+        if (await this.followConnection(agentId, runId, connection)) return;
+        if (!connection.progressed) {
+          if (await this.settleIfTerminal(agentId, runId)) return;
+          failure = new StreamEndedEarlyError(runId);
         }
-        // The stream ended without a result: the run may have ended anyway (a `done` with no `result`).
-        if (await this.settleIfTerminal(agentId, runId)) return;
       } catch (error) {
         if (this.signal.aborted) return;
         if (error instanceof CursorApiError && error.status === 410) {
           // Past Cursor's stream retention: the run itself still knows how it ended.
-          await this.settleFromRun(agentId, runId, await this.waitForTerminalRun(agentId, runId));
+          await this.settleFromRun(runId, await this.waitForTerminalRun(agentId, runId));
           return;
         }
         if (error instanceof CursorApiError && error.code === 'invalid_last_event_id') {
           if (await this.settleIfTerminal(agentId, runId)) return;
           throw error;
         }
-        const kind = classifyFailure(error);
-        if (kind === 'fatal' || ++failures > this.settings.maxAttempts) throw error;
-        await sleep(this.delayFor(error, failures), this.signal);
-        continue;
+        if (classifyFailure(error) === 'fatal') throw error;
+        failure = error;
       }
-      await sleep(backoffDelayMs(1, this.settings.retryBaseMs, this.settings.retryMaxDelayMs), this.signal);
+      fruitless = connection.progressed ? 1 : fruitless + 1;
+      if (fruitless > this.settings.maxAttempts) throw failure;
+      await sleep(this.delayFor(failure, fruitless), this.signal);
     }
+  }
+
+  /**
+   * One stream connection: records each frame as it comes. True once the run settled from its `result`;
+   * false when the connection ended first (the caller resumes). `progressed` tells whether it brought
+   * anything beyond the status frame every connection starts with.
+   */
+  private async followConnection(
+    agentId: string,
+    runId: string,
+    connection: { progressed: boolean },
+  ): Promise<boolean> {
+    const stream = this.cursor.streamRun(agentId, runId, {
+      lastEventId: this.log.position.lastCursorEventId ?? undefined,
+      idleTimeoutMs: this.settings.streamIdleTimeoutMs,
+      signal: this.signal,
+    });
+    for await (const frame of stream) {
+      await this.log.append({ kind: 'cursor.frame', runId, frame, at: this.now() });
+      if (frame.id !== null || frame.event === 'heartbeat') connection.progressed = true;
+      if (frame.event === 'result') {
+        await this.settleFromResult(agentId, runId, (frame.data ?? {}) as ResultData);
+        return true;
+      }
+      // Cursor's way of saying "reconnect": the run goes on.
+      if (frame.event === 'error' && (frame.data as { code?: string })?.code === 'stream_unavailable') {
+        return false;
+      }
+    }
+    return false;
   }
 
   private async settleFromResult(agentId: string, runId: string, result: ResultData): Promise<void> {
@@ -169,7 +197,7 @@ export class RunExecutor {
   private async settleIfTerminal(agentId: string, runId: string): Promise<boolean> {
     const run = await this.withRetries(() => this.cursor.getRun(agentId, runId, { signal: this.signal }));
     if (!isTerminalRunStatus(run.status)) return false;
-    await this.settleFromRun(agentId, runId, run);
+    await this.settleFromRun(runId, run);
     return true;
   }
 
@@ -181,7 +209,7 @@ export class RunExecutor {
     }
   }
 
-  private async settleFromRun(_agentId: string, runId: string, run: Run): Promise<void> {
+  private async settleFromRun(runId: string, run: Run): Promise<void> {
     await this.log.append({
       kind: 'run.settled',
       commandId: this.command.commandId,
@@ -212,6 +240,7 @@ export class RunExecutor {
     }
   }
 
+  /** Cursor's own `Retry-After` on a 429, else exponential backoff with jitter, capped. */
   private delayFor(error: unknown, attempt: number): number {
     if (error instanceof CursorApiError && error.status === 429 && error.retryAfterMs !== undefined) {
       return error.retryAfterMs;

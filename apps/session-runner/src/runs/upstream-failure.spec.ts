@@ -1,5 +1,6 @@
 import { CursorApiError, CursorUnreachableError } from '@lap/cursor-client';
 import { backoffDelayMs } from './backoff';
+import { StreamEndedEarlyError } from './stream-ended-early.error';
 import { classifyFailure, describeFailure } from './upstream-failure';
 
 describe('upstream failures', () => {
@@ -9,6 +10,14 @@ describe('upstream failures', () => {
     expect(classifyFailure(new CursorApiError(429, 'rate_limit_exceeded', 'x', 1000))).toBe('rate_limited');
     expect(classifyFailure(new CursorApiError(401, 'unauthorized', 'x'))).toBe('fatal');
     expect(classifyFailure(new Error('bug'))).toBe('fatal');
+    expect(classifyFailure(new StreamEndedEarlyError('run-1'))).toBe('retry');
+  });
+
+  it('says what a stream that keeps ending early means for the run', () => {
+    const failure = describeFailure(new StreamEndedEarlyError('run-1'), 'https://api.cursor.com');
+    expect(failure.type).toBe('model_request_failed_error');
+    expect(failure.message).toContain('run-1');
+    expect(failure.message).toContain('still going');
   });
 
   it('tells a person what to do about a rejected key', () => {

@@ -1,5 +1,6 @@
 import type { SessionErrorType } from '@lap/contracts';
 import { CursorApiError, CursorUnreachableError, StreamStalledError } from '@lap/cursor-client';
+import { StreamEndedEarlyError } from './stream-ended-early.error';
 
 export type FailureClass = 'retry' | 'rate_limited' | 'fatal';
 
@@ -10,7 +11,13 @@ export function classifyFailure(error: unknown): FailureClass {
     if (error.status >= 500 || error.code === 'stream_unavailable') return 'retry';
     return 'fatal';
   }
-  if (error instanceof CursorUnreachableError || error instanceof StreamStalledError) return 'retry';
+  if (
+    error instanceof CursorUnreachableError ||
+    error instanceof StreamStalledError ||
+    error instanceof StreamEndedEarlyError
+  ) {
+    return 'retry';
+  }
   return 'fatal';
 }
 
@@ -66,6 +73,12 @@ export function describeFailure(
     return {
       type: 'credential_host_unreachable_error',
       message: `Could not reach Cursor at ${apiBase} (${error.message}). Check the api_base of the stored credentials and the network, then send the message again.`,
+    };
+  }
+  if (error instanceof StreamEndedEarlyError) {
+    return {
+      type: 'model_request_failed_error',
+      message: `${error.message}, although the run is still going. Its progress is no longer followed here: see the run in Cursor, or send a message once it has finished.`,
     };
   }
   return {

@@ -29,7 +29,7 @@ export class SessionLog {
 
   private async appendNow(record: RawRecord): Promise<SessionPosition> {
     const after = advance(this.current, record);
-    const { seq } = await this.raw.append(this.subject, record, {
+    const { seq, duplicate } = await this.raw.append(this.subject, record, {
       msgId: recordMessageId(this.sessionId, this.current, record),
       expectLastSubjectSeq: this.current.seq,
       headers: {
@@ -39,7 +39,10 @@ export class SessionLog {
         ...positionHeaders(after),
       },
     });
-    this.current = { ...after, seq };
+    // "Already stored" (same message id) names the stored copy's sequence. Past our position it is our
+    // own earlier attempt whose ack was lost: the log moved. At or before it, it is history (a frame
+    // sent again): the log did not move, and taking that older sequence would fence our next append.
+    if (!duplicate || seq > this.current.seq) this.current = { ...after, seq };
     return this.current;
   }
 }

@@ -64,5 +64,15 @@ describe('session position', () => {
       at,
     };
     expect(recordMessageId('sesn_1', EMPTY_POSITION, frame)).toBe('sesn_1:run-1:10-5');
+    // A closing connection's id-less `error` and `done` do not collide with the next status frame.
+    const unavailable: RawRecord = {
+      kind: 'cursor.frame',
+      runId: 'run-1',
+      frame: { id: null, event: 'error', data: { code: 'stream_unavailable' } },
+      at,
+    };
+    expect(recordMessageId('sesn_1', { ...EMPTY_POSITION, lastCursorEventId: '10-4' }, unavailable)).toBe(
+      'sesn_1:run-1:error@10-4',
+    );
   });
 });

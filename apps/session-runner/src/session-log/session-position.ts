@@ -84,9 +84,10 @@ export function recordMessageId(sessionId: string, position: SessionPosition, re
     case 'cursor.run_created':
       return `${sessionId}:${record.commandId}:run`;
     case 'cursor.frame':
-      // The id-less status frame is re-sent on every connection: one per resume point.
+      // Id-less frames (the status every connection starts with; `error` and `done` of a closing
+      // connection) are kept once per kind and resume point.
       return record.frame.id === null
-        ? `${sessionId}:${record.runId}:status@${position.lastCursorEventId ?? 'start'}`
+        ? `${sessionId}:${record.runId}:${record.frame.event}@${position.lastCursorEventId ?? 'start'}`
         : `${sessionId}:${record.runId}:${record.frame.id}`;
     case 'run.settled':
       return `${sessionId}:${record.runId}:settled`;

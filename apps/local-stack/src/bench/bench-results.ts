@@ -1,0 +1,41 @@
+import type { AddedLatency } from './added-latency';
+import type { BenchOptions } from './bench-options';
+import type { ProfileSummary } from './cpu-profile-summary';
+import type { FanoutPoint } from './fanout-delay';
+import type { NatsLimits } from './nats-limits';
+import type { ProjectionCatchUp } from './projection-lag';
+import type { RunnerCapacity } from './runner-capacity';
+import type { SseCapacity } from './sse-client-capacity';
+import type { Startup } from './startup-time';
+import type { Throughput } from './throughput';
+import type { UpstreamPoint } from './upstream-connections';
+
+/** Everything one bench run found, with what was run: the JSON file is exactly this. */
+export interface BenchResults {
+  startedAt: string;
+  finishedAt?: string;
+  command: string;
+  options: BenchOptions;
+  machine: {
+    cpus: number;
+    cpuModel: string;
+    memoryGiB: number;
+    node: string;
+    natsServer: string;
+    loadAverageBefore: number[];
+    loadAverageAfter?: number[];
+  };
+  nats?: NatsLimits & { parameters: Record<string, number> };
+  latency?: AddedLatency;
+  /** The PostgreSQL projection catching up after (1), before anything else is measured. */
+  projectionAfterLatency?: ProjectionCatchUp;
+  throughput?: Throughput;
+  upstream?: UpstreamPoint[];
+  fanout?: FanoutPoint[];
+  sseClients?: SseCapacity;
+  runnerSessions?: RunnerCapacity;
+  startup?: Startup;
+  profiles?: ProfileSummary[];
+  /** Measurements that failed, with why: the others still ran. */
+  errors: Record<string, string>;
+}

@@ -1,0 +1,69 @@
+import type { JetStreamClient } from '@nats-io/jetstream';
+import { eventId, type NatsNames, type RawRecord } from '@lap/contracts';
+import { decodeJson } from '@lap/messaging';
+import type { ReceivedEvent } from './sse-watcher';
+import { readStoredMessages } from './stored-messages';
+
+/** Most events one raw record folds into (a tool call's completion: message, tool use, result, …). */
+const MAX_EVENTS_PER_RECORD = 8;
+
+/** Where one event's time went, in ms, from the emulator writing its frame to the SSE client. */
+export interface EventLatency {
+  /** The SSE client's arrival time minus the frame's write time. */
+  endToEndMs: number;
+  /** Frame written → raw record stored in JetStream (emulator socket, runner, raw publish). */
+  runnerMs: number;
+  /** Raw record stored → event stored (normalizer: pull, fold state, publish). */
+  normalizerMs: number;
+  /** Event stored → SSE client received it (gateway: live consumer, fan-out, socket). */
+  gatewayMs: number;
+  /** Position of the event among the session's received events (to drop a warm-up). */
+  index: number;
+}
+
+/**
+ * Ties each event an SSE client received to the Cursor frame that caused it, through the raw log.
+ * Event ids are deterministic (`eventId(session, rawSeq, i)`), so hashing each raw sequence names the
+ * record an event came from; that record keeps the frame verbatim, and the emulator's frame id
+ * `<ms>-<seq>` is the wall-clock millisecond it wrote the frame. Both wall clocks (frame id, Date.now()
+ * at arrival) are whole milliseconds, so each is taken at the middle of its millisecond: unbiased, to
+ * within ±1 ms. The JetStream store times in between are exact to the microsecond.
+ */
+export async function frameLatencies(
+  js: JetStreamClient,
+  names: NatsNames,
+  sessionId: string,
+  received: readonly ReceivedEvent[],
+): Promise<EventLatency[]> {
+  const raw = await readStoredMessages(js, names.streams.raw, names.raw(sessionId));
+  const events = await readStoredMessages(js, names.streams.events, names.events(sessionId));
+  const eventStoredAt = new Map(events.map((message) => [message.seq, message.storedAtMs]));
+  const frameOfEvent = new Map<string, { frameWrittenMs: number; rawStoredMs: number }>();
+  for (const message of raw) {
+    const record = decodeJson<RawRecord>(message.data);
+    if (record.kind !== 'cursor.frame' || record.frame.id === null) continue;
+    const frameMs = Number(record.frame.id.split('-')[0]);
+    for (let i = 0; i < MAX_EVENTS_PER_RECORD; i++) {
+      frameOfEvent.set(eventId(sessionId, message.seq, i), {
+        frameWrittenMs: frameMs + 0.5,
+        rawStoredMs: message.storedAtMs,
+      });
+    }
+  }
+  const out: EventLatency[] = [];
+  received.forEach((event, index) => {
+    const id = (JSON.parse(event.data) as { id?: string }).id;
+    const frame = id === undefined ? undefined : frameOfEvent.get(id);
+    const eventStoredMs = eventStoredAt.get(event.seq);
+    if (!frame || eventStoredMs === undefined) return;
+    const receivedMs = event.receivedAtMs + 0.5;
+    out.push({
+      endToEndMs: receivedMs - frame.frameWrittenMs,
+      runnerMs: frame.rawStoredMs - frame.frameWrittenMs,
+      normalizerMs: eventStoredMs - frame.rawStoredMs,
+      gatewayMs: receivedMs - eventStoredMs,
+      index,
+    });
+  });
+  return out;
+}

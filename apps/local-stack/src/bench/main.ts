@@ -1,0 +1,282 @@
+import { spawnSync } from 'child_process';
+import { randomBytes } from 'crypto';
+import { mkdirSync, writeFileSync } from 'fs';
+import os from 'os';
+import path from 'path';
+import { natsNames } from '@lap/contracts';
+import { NatsClient } from '@lap/messaging';
+import { measureAddedLatency } from './added-latency';
+import type { BenchContext } from './bench-context';
+import { backendPids, createBenchDatabase } from './bench-database';
+import { BenchUsageError, parseBenchOptions, type BenchOptions, type MeasurementName } from './bench-options';
+import type { BenchResults } from './bench-results';
+import { startBenchStack } from './bench-stack';
+import { CleanupStack } from './cleanup-stack';
+import { formatProfileSummary, summarizeProfileDir } from './cpu-profile-summary';
+import { measureFanout } from './fanout-delay';
+import { GatewayApi } from './gateway-api';
+import { measureNatsLimits } from './nats-limits';
+import { waitForProjection } from './projection-lag';
+import { deletePrefixedStreams, startPrivateNats } from './private-nats';
+import { renderResultsTable } from './results-table';
+import { measureRunnerCapacity } from './runner-capacity';
+import { REPO_ROOT } from './service-process';
+import { measureSseCapacity } from './sse-client-capacity';
+import { measureStartup } from './startup-time';
+import { measureThroughput } from './throughput';
+import { measureUpstreamConnections } from './upstream-connections';
+import { UsageSampler } from './usage-sampler';
+
+const log = (line: string) => process.stderr.write(`bench | ${line}\n`);
+
+function machineInfo(): BenchResults['machine'] {
+  const version = spawnSync('nats-server', ['--version'], { encoding: 'utf8' });
+  return {
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model ?? 'unknown',
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+    natsServer: (version.stdout || version.stderr || 'unknown').trim(),
+    loadAverageBefore: os.loadavg().map((n) => Math.round(n * 100) / 100),
+  };
+}
+
+/** Runs one measurement; a failure is recorded and the bench goes on with the next. */
+async function attempt<T>(
+  results: BenchResults,
+  name: MeasurementName,
+  work: () => Promise<T>,
+): Promise<T | undefined> {
+  const started = Date.now();
+  try {
+    const value = await work();
+    log(`${name}: done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    return value;
+  } catch (error) {
+    results.errors[name] = (error as Error).message;
+    log(`${name}: FAILED: ${(error as Error).stack ?? error}`);
+    return undefined;
+  }
+}
+
+async function runPlatformMeasurements(
+  options: BenchOptions,
+  results: BenchResults,
+  cleanup: CleanupStack,
+  runDir: string,
+): Promise<void> {
+  const wants = (name: MeasurementName) => options.only.includes(name);
+  const prefix = `bench${randomBytes(4).toString('hex')}`;
+  let natsUrl = options.natsUrl;
+  let natsPid: number | undefined;
+  if (natsUrl) {
+    const url = natsUrl;
+    cleanup.push(`streams of ${prefix}`, async () => void (await deletePrefixedStreams(url, prefix)));
+  } else {
+    const nats = await startPrivateNats();
+    cleanup.push('private nats-server', nats.stop);
+    natsUrl = nats.url;
+    natsPid = nats.pid;
+  }
+  const database = await createBenchDatabase(options.postgresUrl);
+  cleanup.push(`database ${database.name}`, database.drop);
+  const logDir = path.join(runDir, 'logs');
+  const profileDir = options.profile ? path.join(runDir, 'profiles') : undefined;
+  log(
+    `starting the platform (NATS ${natsUrl}, prefix ${prefix}, database ${database.name}; logs in ${logDir})`,
+  );
+  const stack = await startBenchStack({
+    natsUrl,
+    prefix,
+    databaseUrl: database.url,
+    logDir,
+    runnerMaxSessions: Math.max(500, ...options.runnerSessions) + 100,
+    normalizers: Math.max(1, options.normalizers),
+    profileDir,
+  });
+  const stopStack = cleanup.push('platform services', stack.stop);
+  const benchNats = await NatsClient.connect({ url: natsUrl, name: 'bench' });
+  const closeBenchNats = cleanup.push('bench NATS connection', () => benchNats.close());
+
+  let postgresPids: number[] = [];
+  const refreshPostgresPids = async () => {
+    postgresPids = await backendPids(options.postgresUrl, database.name).catch(() => postgresPids);
+  };
+  await refreshPostgresPids();
+  const pidRefresh = setInterval(() => void refreshPostgresPids(), 2_000);
+  cleanup.push('postgres pid refresh', async () => clearInterval(pidRefresh));
+  const usage = new UsageSampler([
+    ...stack.services.map((service) => ({ name: service.name, pids: () => [service.pid] })),
+    ...(natsPid ? [{ name: 'nats-server', pids: () => [natsPid] }] : []),
+    { name: 'postgres', pids: () => postgresPids },
+    { name: 'bench', pids: () => [process.pid] },
+  ]);
+  usage.start();
+  cleanup.push('usage sampler', async () => usage.stop());
+
+  const api = new GatewayApi(stack.gatewayUrl, stack.masterKey);
+  await api.connectCursor(stack.emulatorUrl);
+  const ctx: BenchContext = {
+    stack,
+    api,
+    agentId: await api.createAgent(),
+    nats: benchNats,
+    names: natsNames(prefix),
+    usage,
+    databaseUrl: database.url,
+    log,
+  };
+  const eventBytes = options.frameBytes + 200;
+  if (wants('nats')) {
+    const parameters = {
+      ratePerSecond: options.latencyRate,
+      durationMs: Math.min(options.latencySeconds, 10) * 1000,
+      payloadBytes: eventBytes,
+      rateWindowMs: options.mode === 'quick' ? 2_000 : 5_000,
+      pipelineWindow: 256,
+    };
+    const limits = await attempt(results, 'nats', () =>
+      measureNatsLimits({ natsUrl: natsUrl!, prefix, ...parameters }),
+    );
+    if (limits) results.nats = { ...limits, parameters };
+  }
+  if (wants('latency')) {
+    results.latency = await attempt(results, 'latency', () =>
+      measureAddedLatency(ctx, {
+        sessions: options.latencySessions,
+        ratePerSecond: options.latencyRate,
+        durationMs: options.latencySeconds * 1000,
+        frameBytes: options.frameBytes,
+        warmupFraction: 0.1,
+      }),
+    );
+    results.projectionAfterLatency = await attempt(results, 'latency', () =>
+      waitForProjection(ctx, options.mode === 'quick' ? 20_000 : 120_000),
+    );
+  }
+  if (wants('upstream')) {
+    results.upstream = await attempt(results, 'upstream', () =>
+      measureUpstreamConnections(ctx, {
+        watcherCounts: options.upstreamWatchers,
+        framesPerRun: 40,
+        paceMs: 5,
+      }),
+    );
+  }
+  if (wants('fanout')) {
+    results.fanout = await attempt(results, 'fanout', () =>
+      measureFanout(ctx, {
+        clientCounts: options.fanoutClients,
+        framesPerRun: options.fanoutFrames,
+        paceMs: options.fanoutPaceMs,
+        frameBytes: options.frameBytes,
+      }),
+    );
+  }
+  if (wants('sse-clients')) {
+    results.sseClients = await attempt(results, 'sse-clients', () =>
+      measureSseCapacity(ctx, {
+        clients: options.sseClients,
+        sessions: options.sseSessions,
+        framesPerRun: 20,
+        paceMs: 20,
+        frameBytes: options.frameBytes,
+      }),
+    );
+  }
+  // After the light measurements: its projection backlog would otherwise weigh on them.
+  if (wants('throughput')) {
+    results.throughput = await attempt(results, 'throughput', () =>
+      measureThroughput(ctx, {
+        sessions: options.throughputSessions,
+        framesPerSession: options.throughputFrames,
+        frameBytes: options.frameBytes,
+        timeoutMs: 180_000,
+        projectionTimeoutMs: options.mode === 'quick' ? 20_000 : 60_000,
+      }),
+    );
+  }
+  // Last on this stack: its sessions never end, and would weigh on every later figure.
+  if (wants('runner-sessions')) {
+    results.runnerSessions = await attempt(results, 'runner-sessions', () =>
+      measureRunnerCapacity(ctx, {
+        steps: options.runnerSessions,
+        stepTimeoutBaseMs: 30_000,
+        stepTimeoutPerSessionMs: 40,
+      }),
+    );
+  }
+  await closeBenchNats();
+  // Stopped now (not at the very end) so profiled services write their profiles before the summary.
+  log('stopping the platform');
+  await stopStack();
+  if (profileDir) results.profiles = summarizeProfileDir(profileDir);
+}
+
+async function main(): Promise<void> {
+  const options = parseBenchOptions(process.argv.slice(2));
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const outDir = path.resolve(REPO_ROOT, options.outDir);
+  const runDir = path.join(outDir, stamp);
+  mkdirSync(path.join(runDir, 'logs'), { recursive: true });
+  const cleanup = new CleanupStack(log);
+  let interrupted = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (interrupted) return;
+    interrupted = true;
+    log(`${signal}: cleaning up (processes, database, streams)…`);
+    void cleanup.runAll().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+
+  const results: BenchResults = {
+    startedAt: new Date().toISOString(),
+    command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
+    options,
+    machine: machineInfo(),
+    errors: {},
+  };
+  try {
+    if (options.only.some((name) => name !== 'startup')) {
+      await runPlatformMeasurements(options, results, cleanup, runDir).catch((error: Error) => {
+        results.errors.platform = error.message;
+        log(`platform: FAILED: ${error.stack ?? error}`);
+      });
+    }
+    await cleanup.runAll();
+    if (options.only.includes('startup') && !interrupted) {
+      results.startup = await attempt(results, 'startup', () =>
+        measureStartup(
+          {
+            repeats: options.startupRepeats,
+            timeoutMs: 120_000,
+            natsUrl: options.startupNatsUrl,
+            prefix: `benchstart${randomBytes(3).toString('hex')}`,
+          },
+          log,
+        ),
+      );
+    }
+  } finally {
+    await cleanup.runAll();
+  }
+  results.finishedAt = new Date().toISOString();
+  results.machine.loadAverageAfter = os.loadavg().map((n) => Math.round(n * 100) / 100);
+  const file = path.join(outDir, `${stamp}.json`);
+  writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
+  process.stdout.write(`\n${renderResultsTable(results)}\n\n`);
+  for (const summary of results.profiles ?? []) process.stdout.write(`${formatProfileSummary(summary)}\n\n`);
+  process.stdout.write(
+    `machine: ${results.machine.cpus} × ${results.machine.cpuModel}, load ${results.machine.loadAverageBefore.join(' ')} → ${results.machine.loadAverageAfter.join(' ')}\n` +
+      `results: ${path.relative(process.cwd(), file)} (logs${options.profile ? ', profiles' : ''} in ${path.relative(process.cwd(), runDir)})\n`,
+  );
+  process.exit(Object.keys(results.errors).length ? 1 : 0);
+}
+
+main().catch((error: Error) => {
+  process.stderr.write(
+    error instanceof BenchUsageError ? `${error.message}\n` : `bench: ${error.stack ?? error}\n`,
+  );
+  process.exit(error instanceof BenchUsageError ? 64 : 1);
+});

@@ -1,0 +1,124 @@
+import { RetentionPolicy, StorageType } from '@nats-io/jetstream';
+import { NatsClient } from '@lap/messaging';
+import { withTimeout } from './bounded';
+import { pacedLoop } from './paced-loop';
+import { distributionOf, type Distribution } from './statistics';
+
+export interface NatsLimitSettings {
+  natsUrl: string;
+  prefix: string;
+  /** Messages per second for the two latency figures (the same rate as the added-latency run). */
+  ratePerSecond: number;
+  durationMs: number;
+  payloadBytes: number;
+  /** How long each publish-rate figure publishes. */
+  rateWindowMs: number;
+  /** Publishes in flight for the pipelined rate. */
+  pipelineWindow: number;
+}
+
+export interface NatsLimits {
+  /** Core NATS publish → subscriber receipt, two connections through the server. */
+  natsHopMs: Distribution;
+  /** JetStream publish → its ack (the message is stored), file storage like the platform's streams. */
+  jetStreamAckMs: Distribution;
+  /** JetStream publishes/s, one at a time (each waits for its ack: the runner's per-session pattern). */
+  jetStreamSequentialPerSecond: number;
+  /** JetStream publishes/s with `pipelineWindow` in flight: the server's limit on this machine. */
+  jetStreamPipelinedPerSecond: number;
+}
+
+/** The floor the platform is compared with: what NATS alone does on this machine, in the same run. */
+export async function measureNatsLimits(settings: NatsLimitSettings): Promise<NatsLimits> {
+  const publisher = await NatsClient.connect({ url: settings.natsUrl, name: 'bench-publisher' });
+  const subscriber = await NatsClient.connect({ url: settings.natsUrl, name: 'bench-subscriber' });
+  const stream = `${settings.prefix.toUpperCase().replace(/-/g, '_')}_BENCH_PROBE`;
+  const subjectRoot = `${settings.prefix}.probe`;
+  try {
+    await publisher.jsm.streams.add({
+      name: stream,
+      subjects: [`${subjectRoot}.>`],
+      storage: StorageType.File,
+      retention: RetentionPolicy.Limits,
+      num_replicas: 1,
+    });
+    const count = Math.max(1, Math.round((settings.ratePerSecond * settings.durationMs) / 1000));
+    const payload = () => new Uint8Array(Math.max(8, settings.payloadBytes));
+
+    // Core hop: the send time travels in the payload; both ends read the same monotonic clock.
+    const hops: number[] = [];
+    const hopSubject = `${settings.prefix}.bench.hop`;
+    const received = new Promise<void>((resolve) => {
+      subscriber.connection.subscribe(hopSubject, {
+        max: count,
+        callback: (_error, message) => {
+          hops.push(
+            performance.now() - new DataView(message.data.buffer, message.data.byteOffset).getFloat64(0),
+          );
+          if (hops.length >= count) resolve();
+        },
+      });
+    });
+    await subscriber.connection.flush();
+    const hopRun = pacedLoop(settings.ratePerSecond, count, settings.durationMs * 2, () => {
+      const body = payload();
+      new DataView(body.buffer).setFloat64(0, performance.now());
+      publisher.connection.publish(hopSubject, body);
+    });
+    await hopRun;
+    await withTimeout('core NATS hop messages', received, 10_000).catch(() => undefined);
+
+    // Publish-with-ack at the same rate, each publish awaited on its own.
+    const acks: number[] = [];
+    const pending: Promise<void>[] = [];
+    await pacedLoop(settings.ratePerSecond, count, settings.durationMs * 2, (i) => {
+      const sentAt = performance.now();
+      pending.push(
+        publisher.js.publish(`${subjectRoot}.latency.${i % 64}`, payload()).then(() => {
+          acks.push(performance.now() - sentAt);
+        }),
+      );
+    });
+    await withTimeout('JetStream acks', Promise.allSettled(pending), 30_000).catch(() => undefined);
+
+    const sequential = await publishRate(publisher, `${subjectRoot}.sequential`, 1, settings, payload);
+    const pipelined = await publishRate(
+      publisher,
+      `${subjectRoot}.pipelined`,
+      settings.pipelineWindow,
+      settings,
+      payload,
+    );
+    return {
+      natsHopMs: distributionOf(hops),
+      jetStreamAckMs: distributionOf(acks),
+      jetStreamSequentialPerSecond: sequential,
+      jetStreamPipelinedPerSecond: pipelined,
+    };
+  } finally {
+    await publisher.jsm.streams.delete(stream).catch(() => undefined);
+    await publisher.close();
+    await subscriber.close();
+  }
+}
+
+/** Publishes for `rateWindowMs` keeping `window` publishes in flight; returns acked publishes per second. */
+async function publishRate(
+  client: NatsClient,
+  subject: string,
+  window: number,
+  settings: NatsLimitSettings,
+  payload: () => Uint8Array,
+): Promise<number> {
+  const start = performance.now();
+  const deadline = start + settings.rateWindowMs;
+  let acked = 0;
+  const lane = async () => {
+    while (performance.now() < deadline) {
+      await client.js.publish(subject, payload());
+      acked++;
+    }
+  };
+  await Promise.all(Array.from({ length: window }, lane));
+  return acked / ((performance.now() - start) / 1000);
+}

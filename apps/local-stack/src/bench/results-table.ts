@@ -1,0 +1,220 @@
+import type { BenchResults } from './bench-results';
+import type { ConsumerBacklog } from './consumer-backlog';
+import type { ProjectionCatchUp } from './projection-lag';
+import { round } from './statistics';
+
+type Row = [figure: string, value: string, target: string, verdict: string, run: string];
+
+const ms = (value: number | null | undefined) =>
+  value === null || value === undefined ? '–' : `${round(value, 2)} ms`;
+const perSecond = (value: number | null | undefined) =>
+  value === null || value === undefined ? '–' : `${Math.round(value).toLocaleString('en-US')}/s`;
+const kib = (bytes: number | null | undefined) =>
+  bytes === null || bytes === undefined ? '–' : `${round(bytes / 1024, 1)} KiB`;
+const verdict = (ok: boolean | null) => (ok === null ? '' : ok ? 'met' : 'NOT met');
+const cpuList = (cpu: Record<string, number>) =>
+  Object.entries(cpu)
+    .map(([name, percent]) => `${name} ${Math.round(percent)}%`)
+    .join(', ');
+
+function consumerList(consumers: Record<string, ConsumerBacklog>): string {
+  const text = Object.entries(consumers)
+    .map(([name, c]) => `${name}: ${c.pending + c.ackPending} behind`)
+    .join('; ');
+  return text || '–';
+}
+
+function counterList(counters: Record<string, number>): string {
+  const interesting = [
+    'records_folded',
+    'events_published',
+    'records_ahead',
+    'fenced_publishes',
+    'state_conflicts',
+  ];
+  return interesting.map((name) => `${name.replace(/_/g, ' ')} ${counters[name] ?? 0}`).join(', ');
+}
+
+function projectionRow(figure: string, catchUp: ProjectionCatchUp): Row {
+  return [
+    figure,
+    `${catchUp.backlogAtStart} events behind → ${catchUp.backlogAtEnd} after ${round(catchUp.waitedMs / 1000, 1)} s`,
+    '',
+    '',
+    `${perSecond(catchUp.eventsPerSecond)} projected`,
+  ];
+}
+
+/** The one table the bench prints: each figure beside its target from issue 6 and what was run. */
+export function renderResultsTable(results: BenchResults): string {
+  const rows: Row[] = [];
+  const { nats, latency, throughput, upstream, fanout, sseClients, runnerSessions, startup } = results;
+  if (nats) {
+    const at = `${nats.parameters.ratePerSecond}/s, ${nats.parameters.payloadBytes} B`;
+    rows.push([
+      'NATS publish→subscribe p50/p99/max',
+      `${ms(nats.natsHopMs.p50)} / ${ms(nats.natsHopMs.p99)} / ${ms(nats.natsHopMs.max)}`,
+      'limit',
+      '',
+      at,
+    ]);
+    rows.push([
+      'JetStream publish→ack p50/p99/max',
+      `${ms(nats.jetStreamAckMs.p50)} / ${ms(nats.jetStreamAckMs.p99)} / ${ms(nats.jetStreamAckMs.max)}`,
+      'limit',
+      '',
+      at,
+    ]);
+    rows.push([
+      'JetStream publish rate, 1 in flight',
+      perSecond(nats.jetStreamSequentialPerSecond),
+      'limit',
+      '',
+      `${nats.parameters.payloadBytes} B`,
+    ]);
+    rows.push([
+      'JetStream publish rate, pipelined',
+      perSecond(nats.jetStreamPipelinedPerSecond),
+      'limit',
+      '',
+      `${nats.parameters.pipelineWindow} in flight`,
+    ]);
+  }
+  if (latency) {
+    const e = latency.endToEndMs;
+    const p = latency.parameters;
+    const run = `${p.sessions} sessions, ${perSecond(latency.deliveredPerSecond)} delivered, ${p.frameBytes} B, n=${e.count}`;
+    rows.push([
+      '(1) added latency p50',
+      ms(e.p50),
+      '≤ 3 ms',
+      verdict(e.p50 === null ? null : e.p50 <= 3),
+      run,
+    ]);
+    rows.push([
+      '(1) added latency p99',
+      ms(e.p99),
+      '≤ 15 ms',
+      verdict(e.p99 === null ? null : e.p99 <= 15),
+      run,
+    ]);
+    rows.push(['(1) added latency max', ms(e.max), '', '', run]);
+    for (const [stage, d] of Object.entries(latency.stagesMs)) {
+      rows.push([`    stage ${stage} p50/p99`, `${ms(d.p50)} / ${ms(d.p99)}`, '', '', '']);
+    }
+    rows.push(['    CPU during run', cpuList(latency.cpuPercent), '', '', '100% = one core']);
+    rows.push(['    durable consumers at the end', consumerList(latency.consumersAtEnd), '', '', '']);
+    rows.push(['    normalizer counters', counterList(latency.normalizer), '', '', '']);
+    if (results.projectionAfterLatency)
+      rows.push(projectionRow('    projection catch-up after (1)', results.projectionAfterLatency));
+  }
+  if (throughput) {
+    const p = throughput.parameters;
+    const ratio = nats ? throughput.eventsPerSecond / nats.jetStreamPipelinedPerSecond : null;
+    rows.push([
+      '(2) events/s to SSE clients',
+      perSecond(throughput.eventsPerSecond),
+      '≥ 10,000/s',
+      verdict(throughput.eventsPerSecond >= 10_000),
+      `${p.sessions}×${p.framesPerSession} frames, ${p.frameBytes} B, pace 0`,
+    ]);
+    rows.push([
+      '(2) … ÷ JetStream pipelined rate',
+      ratio === null ? '–' : `${round(ratio, 3)}`,
+      '≥ 0.33',
+      verdict(ratio === null ? null : ratio >= 1 / 3),
+      '',
+    ]);
+    rows.push(['    CPU at saturation', cpuList(throughput.cpuPercent), '', '', '100% = one core']);
+    rows.push(['    durable consumers at the end', consumerList(throughput.consumersAtEnd), '', '', '']);
+    rows.push(['    normalizer counters', counterList(throughput.normalizer), '', '', '']);
+    rows.push(projectionRow('    projection catch-up after (2)', throughput.projection));
+  }
+  if (runnerSessions) {
+    const last = runnerSessions.steps[runnerSessions.steps.length - 1];
+    rows.push([
+      '(3) live sessions on one runner',
+      String(runnerSessions.maxLive),
+      '≥ 2,000',
+      verdict(runnerSessions.maxLive >= 2000),
+      `ramp ${runnerSessions.parameters.steps.join('→')}, [scenario:hang]`,
+    ]);
+    rows.push([
+      '(3) runner RSS per live session',
+      kib(last?.bytesPerSession),
+      '≤ 150 KB',
+      verdict(last?.bytesPerSession == null ? null : last.bytesPerSession <= 150_000),
+      `at ${last?.live ?? 0} live`,
+    ]);
+  }
+  if (sseClients) {
+    rows.push([
+      '(3) SSE clients on one gateway (fed)',
+      `${sseClients.fed} of ${sseClients.opened} opened`,
+      '≥ 10,000',
+      verdict(sseClients.fed >= 10_000),
+      `${sseClients.parameters.clients} asked, ${sseClients.parameters.sessions} sessions, opened in ${round(sseClients.openSeconds, 1)} s`,
+    ]);
+    rows.push([
+      '(3) gateway RSS per SSE client',
+      kib(sseClients.bytesPerClient),
+      '≤ 50 KB',
+      verdict(sseClients.bytesPerClient === null ? null : sseClients.bytesPerClient <= 50_000),
+      '',
+    ]);
+  }
+  for (const point of fanout ?? []) {
+    const isTarget = point.clients === 1000;
+    rows.push([
+      `(3) fan-out delay, ${point.clients} client(s) p50/p99/max`,
+      `${ms(point.delayMs.p50)} / ${ms(point.delayMs.p99)} / ${ms(point.delayMs.max)}`,
+      isTarget ? 'p99 ≤ 50 ms' : '',
+      isTarget ? verdict(point.delayMs.p99 === null ? null : point.delayMs.p99 <= 50) : '',
+      `gateway CPU ${Math.round(point.gatewayCpuPercent ?? 0)}%, bench ${Math.round(point.benchCpuPercent)}%, ${point.clientsCompleted} completed`,
+    ]);
+  }
+  for (const point of upstream ?? []) {
+    rows.push([
+      `(4) upstream connections, ${point.watchers} watcher(s)`,
+      String(point.upstreamConnections ?? '–'),
+      'exactly 1',
+      verdict(point.upstreamConnections === 1),
+      `${point.watchersCompleted} watchers completed`,
+    ]);
+  }
+  if (startup) {
+    if (startup.skipped) rows.push(['(5) start-up', 'skipped', '', '', startup.skipped]);
+    else {
+      const launcher = (kind: string) =>
+        startup.runs
+          .filter((r) => r.kind === kind)
+          .map((r) => (r.launcherSeconds === null ? '–' : `${r.launcherSeconds}`))
+          .join(', ');
+      rows.push([
+        '(5) npm start → /readyz, cold',
+        startup.coldMedianSeconds === null ? '–' : `${round(startup.coldMedianSeconds, 1)} s`,
+        '≤ 15 s',
+        verdict(startup.coldMedianSeconds === null ? null : startup.coldMedianSeconds <= 15),
+        `median of ${startup.parameters.repeats}; launcher alone: ${launcher('cold')} s`,
+      ]);
+      rows.push([
+        '(5) npm start → /readyz, warm',
+        startup.warmMedianSeconds === null ? '–' : `${round(startup.warmMedianSeconds, 1)} s`,
+        '',
+        '',
+        `launcher alone: ${launcher('warm')} s`,
+      ]);
+    }
+  }
+  for (const [name, message] of Object.entries(results.errors))
+    rows.push([`${name}: FAILED`, message.slice(0, 60), '', '', '']);
+
+  const headers: Row = ['figure', 'value', 'target', 'verdict', 'run'];
+  const widths = headers.map((_, i) => Math.max(...[headers, ...rows].map((row) => row[i].length)));
+  const line = (row: Row) =>
+    row
+      .map((cell, i) => cell.padEnd(widths[i]))
+      .join(' │ ')
+      .trimEnd();
+  return [line(headers), widths.map((w) => '─'.repeat(w)).join('─┼─'), ...rows.map(line)].join('\n');
+}

@@ -1,0 +1,89 @@
+import type { SseFrame } from './sse-reader';
+
+export interface SseConnectionResult {
+  status: number;
+  /** Every complete frame received before the connection ended (comments left out). */
+  frames: SseFrame[];
+  /** True when we cut the connection; false when the server ended it or `until` was met. */
+  killed: boolean;
+}
+
+export interface SseConnectionOptions {
+  headers?: Record<string, string>;
+  /** Cut the connection once this many frames arrived. */
+  killAfterFrames?: number;
+  /** Cut the connection this long after connecting, whatever arrived. */
+  killAfterMs?: number;
+  /** Stop reading (not a kill) once this says so. */
+  until?: (frame: SseFrame) => boolean;
+}
+
+/** One SSE connection that can be cut at a chosen point, like a client whose network drops. */
+export async function connectSse(
+  url: string,
+  options: SseConnectionOptions = {},
+): Promise<SseConnectionResult> {
+  const abort = new AbortController();
+  const frames: SseFrame[] = [];
+  let killed = false;
+  const kill = () => {
+    killed = true;
+    abort.abort();
+  };
+  const timer = options.killAfterMs === undefined ? undefined : setTimeout(kill, options.killAfterMs);
+  let status = 0;
+  try {
+    const response = await fetch(url, {
+      headers: { accept: 'text/event-stream', ...options.headers },
+      signal: abort.signal,
+    });
+    status = response.status;
+    const reader = response.body!.getReader();
+    const decoder = new TextDecoder();
+    let buffer = '';
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buffer += decoder.decode(value, { stream: true });
+      let boundary: number;
+      while ((boundary = buffer.indexOf('\n\n')) >= 0) {
+        const frame = parseFrame(buffer.slice(0, boundary));
+        buffer = buffer.slice(boundary + 2);
+        if (!frame) continue;
+        frames.push(frame);
+        if (options.until?.(frame)) {
+          await reader.cancel();
+          return { status, frames, killed };
+        }
+        if (options.killAfterFrames !== undefined && frames.length >= options.killAfterFrames) {
+          kill();
+          return { status, frames, killed };
+        }
+      }
+    }
+  } catch (error) {
+    if (!killed) throw error;
+  } finally {
+    clearTimeout(timer);
+  }
+  return { status, frames, killed };
+}
+
+function parseFrame(block: string): SseFrame | undefined {
+  const frame: SseFrame = { data: '' };
+  const data: string[] = [];
+  let fields = 0;
+  for (const line of block.split('\n')) {
+    if (line.startsWith(':')) continue;
+    const colon = line.indexOf(':');
+    const field = colon < 0 ? line : line.slice(0, colon);
+    const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
+    fields++;
+    if (field === 'id') frame.id = value;
+    else if (field === 'event') frame.event = value;
+    else if (field === 'data') data.push(value);
+  }
+  if (fields === 0) return undefined;
+  frame.data = data.join('\n');
+  return frame;
+}
