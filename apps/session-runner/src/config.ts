@@ -8,7 +8,7 @@ export const runnerConfigSchema = z.object({
   HOST: host(),
   RUNNER_PORT: port(4030),
   /** Most sessions this process executes at once. */
-  RUNNER_MAX_SESSIONS: positiveInt(500),
+  RUNNER_MAX_SESSIONS: positiveInt(2_000),
   /**
    * A command un-acked for this long without an in-progress ack goes to another runner: the failover
    * time after a runner dies. The runner renews its leases every third of it.

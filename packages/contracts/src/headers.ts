@@ -11,6 +11,11 @@ export const Header = {
    * streams). A reader that sees a gap between this and the last sequence it holds knows it missed one.
    */
   PrevSeq: 'Lap-Prev-Seq',
+  /**
+   * Which writer (runner process and lease) appended the record (raw stream): a duplicate answered
+   * for a record another writer stored past our position means we were fenced out.
+   */
+  Writer: 'Lap-Writer',
   /** The raw record kind (raw stream). */
   RecordKind: 'Lap-Record-Kind',
   /*

@@ -1,3 +1,4 @@
+import { Header } from '@lap/contracts';
 import { headers as natsHeaders, type MsgHdrs } from '@nats-io/nats-core';
 import {
   JetStreamApiCodes,
@@ -9,7 +10,7 @@ import { encodeJson } from './json-codec';
 import { isTransientNatsError } from './transient-errors';
 
 /** Names the process that appended a record (see `SubjectLogOptions.writerId`). */
-export const WRITER_HEADER = 'Lap-Writer';
+export const WRITER_HEADER = Header.Writer;
 
 /** A publish was refused because another writer got there first: this writer has lost the subject. */
 export class FencedError extends Error {

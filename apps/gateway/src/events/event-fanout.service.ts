@@ -36,6 +36,18 @@ export class EventFanout implements OnModuleInit, OnModuleDestroy {
     // The first consumer is opened here, so a gateway that cannot read the stream fails to start.
     const first = await this.open();
     this.loop = this.run(first);
+    void this.reopenAfterReconnects();
+  }
+
+  /**
+   * After NATS comes back, the ordered consumer can sit silent until its heartbeat check gives up
+   * (tens of seconds); closing it on reconnect makes `run` reopen it right after the last event seen.
+   */
+  private async reopenAfterReconnects(): Promise<void> {
+    for await (const status of this.nats.connection.status()) {
+      if (this.stopping.signal.aborted) return;
+      if (status.type === 'reconnect') await this.messages?.close().catch(() => undefined);
+    }
   }
 
   async onModuleDestroy(): Promise<void> {

@@ -35,7 +35,12 @@ export class SessionCommandsPublisher {
     @Inject(NatsClient) nats: NatsClient,
     @Inject(NATS_NAMES) private readonly names: NatsNames,
   ) {
-    this.log = new SubjectLog(nats.js, nats.jsm, names.streams.commands);
+    // Retried across a NATS reconnect: a command id is its message id, so a repeat is stored once and a
+    // prompt never runs twice because its first publish was only slow.
+    this.log = new SubjectLog(nats.js, nats.jsm, names.streams.commands, {
+      retryForMs: 10_000,
+      attemptTimeoutMs: 2_000,
+    });
   }
 
   /**
