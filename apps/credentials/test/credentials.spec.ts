@@ -10,10 +10,16 @@ import {
   type CredentialView,
 } from '@lap/contracts';
 import { RpcCallError, RpcClient } from '@lap/messaging';
-import { createTestDatabase, createTestNats, waitFor, type TestDatabase, type TestNats } from '@lap/testing';
+import {
+  createTestDatabase,
+  createTestNats,
+  waitFor,
+  type TestDatabase,
+  type TestNats,
+  DatabaseRelay,
+} from '@lap/testing';
 import { credentialsConfigSchema, startCredentialsService } from '../src';
 import { openDatabase } from '../src/database/open-database';
-import { TcpProxy } from './tcp-proxy';
 
 const OWNER = 'owner-1';
 const CURSOR_API_BASE = 'https://api.cursor.com';
@@ -27,7 +33,7 @@ const newApiKey = () => `crsr_${randomBytes(16).toString('hex')}`;
 describe('credentials service against real PostgreSQL and NATS', () => {
   let database: TestDatabase;
   let nats: TestNats;
-  let proxy: TcpProxy;
+  let proxy: DatabaseRelay;
   let service: Awaited<ReturnType<typeof startCredentialsService>>;
   let rpc: RpcClient;
   let wireTap: Array<{ unsubscribe(): void }>;
@@ -106,8 +112,8 @@ describe('credentials service against real PostgreSQL and NATS', () => {
     }
     [database, nats] = await Promise.all([createTestDatabase('credentials'), createTestNats('cred')]);
     const postgres = new URL(database.url);
-    proxy = new TcpProxy({ host: postgres.hostname, port: Number(postgres.port || 5432) });
-    await proxy.start();
+    proxy = new DatabaseRelay({ host: postgres.hostname, port: Number(postgres.port || 5432) });
+    await proxy.restore();
     // Every message on this test's subjects and on reply inboxes, to prove no key crosses NATS in the clear.
     wireTap = [`${nats.prefix}.>`, '_INBOX.>'].map((subject) =>
       nats.client.connection.subscribe(subject, {
@@ -123,7 +129,7 @@ describe('credentials service against real PostgreSQL and NATS', () => {
   afterAll(async () => {
     await service?.close();
     for (const subscription of wireTap ?? []) subscription.unsubscribe();
-    await proxy?.stop();
+    await proxy?.cut();
     await Promise.all([nats?.cleanup(), database?.drop()]);
     jest.restoreAllMocks();
   });
@@ -232,7 +238,7 @@ describe('credentials service against real PostgreSQL and NATS', () => {
   });
 
   it('answers unavailable while the database is gone, and recovers by itself when it returns', async () => {
-    await proxy.stop();
+    await proxy.cut();
     const outage = await callError(rpc.call(subjects().list, { ownerId: OWNER }, credentialsRpc.list.reply));
     expect(outage).toMatchObject({ type: 'unavailable', message: 'credentials database unavailable' });
     const notReady = await fetch(`${service.httpUrl}/readyz`);
@@ -243,7 +249,7 @@ describe('credentials service against real PostgreSQL and NATS', () => {
       nats: 'ok',
     });
 
-    await proxy.start();
+    await proxy.restore();
     const { credentials } = await waitFor(
       () => rpc.call(subjects().list, { ownerId: OWNER }, credentialsRpc.list.reply).catch(() => undefined),
       { what: 'the credentials service to reach the database again' },

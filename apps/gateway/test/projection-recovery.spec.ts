@@ -1,9 +1,15 @@
-import { createTestDatabase, createTestNats, waitFor, type TestDatabase, type TestNats } from '@lap/testing';
+import {
+  createTestDatabase,
+  createTestNats,
+  waitFor,
+  type TestDatabase,
+  type TestNats,
+  DatabaseRelay,
+} from '@lap/testing';
 import request from 'supertest';
 import { loadGatewayConfig, startGateway, type RunningGateway } from '../src';
 import { EventWriter, agentMessage } from './support/event-writer';
 import { MASTER_KEY } from './support/gateway-harness';
-import { TcpProxy } from './support/tcp-proxy';
 
 /** The projection into PostgreSQL catches up, once and in order, after the gateway or the database was down. */
 describe('projection recovery', () => {
@@ -92,7 +98,8 @@ describe('projection recovery', () => {
 
   it('answers 503 while the database is down, then catches up by itself when it returns', async () => {
     const target = new URL(db.url);
-    const proxy = await TcpProxy.start({ host: target.hostname, port: Number(target.port || 5432) });
+    const proxy = new DatabaseRelay({ host: target.hostname, port: Number(target.port || 5432) });
+    await proxy.restore();
     try {
       const viaProxy = new URL(db.url);
       viaProxy.port = String(proxy.port);
@@ -115,7 +122,7 @@ describe('projection recovery', () => {
       await caughtUp(gateway, sessionId);
       await gateway.close();
     } finally {
-      await proxy.close();
+      await proxy.cut();
     }
   }, 120_000);
 });

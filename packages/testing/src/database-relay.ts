@@ -1,9 +1,9 @@
 import { createServer, connect, type AddressInfo, type Server, type Socket } from 'net';
 
 /**
- * A TCP relay between services and the shared PostgreSQL. Cutting it drops every open connection and
- * refuses new ones (an outage as the services see it); restoring listens again on the same port.
- * The shared server itself is never touched.
+ * A TCP relay between services and the shared PostgreSQL, for outage tests. Cutting it drops every
+ * open connection and refuses new ones (an outage as the services see it); restoring listens again on
+ * the same port (an ephemeral one the first time). The shared server itself is never touched.
  */
 export class DatabaseRelay {
   port = 0;
