@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'fs';
 import os from 'os';
 import path from 'path';
 import { NatsClient } from '@lap/messaging';
+import { hasJetStream } from '../infrastructure/local-nats';
 import { pollUntil, withTimeout } from './bounded';
 import { freePort } from './free-port';
 
@@ -42,16 +43,7 @@ export async function startPrivateNats(): Promise<PrivateNats> {
       `nats-server on ${url}`,
       async () => {
         if (child.exitCode !== null) throw new Error(`nats-server exited with code ${child.exitCode}`);
-        const client = await NatsClient.connect({ url, name: 'bench-probe' }).catch(() => undefined);
-        if (!client) return false;
-        try {
-          await client.jsm.getAccountInfo();
-          return true;
-        } catch {
-          return false;
-        } finally {
-          await client.close();
-        }
+        return hasJetStream(url);
       },
       { timeoutMs: 10_000, intervalMs: 100 },
     );

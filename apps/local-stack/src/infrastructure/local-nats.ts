@@ -55,7 +55,8 @@ export async function startLocalNats(
   throw new Error(`nats-server did not become ready on ${url}`);
 }
 
-async function hasJetStream(url: string): Promise<boolean> {
+/** True when a NATS server answers at `url` with JetStream enabled. */
+export async function hasJetStream(url: string): Promise<boolean> {
   const client = await NatsClient.connect({ url, name: 'local-stack-probe' }).catch(() => undefined);
   if (!client) return false;
   try {
