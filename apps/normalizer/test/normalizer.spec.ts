@@ -151,7 +151,7 @@ describe('normalizer (one replica, real NATS)', () => {
     });
     expect(stored).toHaveLength(foldInMemory(session.sessionId, session.written).length);
 
-    const { state } = await states.load(session.sessionId);
+    const { state } = await states.load(session.sessionId, { fresh: true });
     expect(state.lastRawSeq).toBe(session.lastSeq);
     expect(state.lastEventSeq).toBe(stored.at(-1)?.seq);
   });

@@ -3,6 +3,8 @@ import { Injectable } from '@nestjs/common';
 /** The counters the normalizer exposes on `/metrics`, with their Prometheus help text. */
 const COUNTERS = {
   normalizer_records_folded_total: 'Raw records folded into events (including records that yield none).',
+  normalizer_fold_runs_total:
+    'Runs of a session’s consecutive raw records folded together (one fold-state save each): records folded ÷ runs is the batching.',
   normalizer_records_duplicate_total:
     'Raw records delivered again after they were folded: acknowledged, skipped.',
   normalizer_records_ahead_total:

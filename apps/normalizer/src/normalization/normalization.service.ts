@@ -38,7 +38,8 @@ const CATCH_UP_AFTER_MS = 250;
 export class NormalizationService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('Normalization');
   private readonly worker: DurableWorker;
-  private readonly sessions = new SessionQueue(PREDECESSOR_PATIENCE_MS, CATCH_UP_AFTER_MS);
+  private readonly sessions: SessionQueue<WorkItem>;
+  private stopping = false;
   /** Records taken and not settled yet: their leases are renewed while they wait their turn. */
   private readonly held = new Set<WorkItem>();
   private renewTimer?: NodeJS.Timeout;
@@ -60,6 +61,22 @@ export class NormalizationService implements OnApplicationBootstrap, OnApplicati
       },
       (message, error) => this.logger.warn(`${message}: ${(error as Error)?.message}`),
     );
+    this.sessions = new SessionQueue<WorkItem>(
+      {
+        follows: (item, previous) => normalizer.follows(item, previous),
+        attempt: async (run) => {
+          // Shutting down: hand them back at once, for another replica (or the next start) to fold.
+          if (this.stopping) {
+            for (const item of run) item.nak();
+            return run.length;
+          }
+          return normalizer.normalizeRun(run);
+        },
+        catchUp: (item) => normalizer.catchUpTo(item),
+        giveUp: (item) => normalizer.handBack(item),
+      },
+      { patienceMs: PREDECESSOR_PATIENCE_MS, catchUpAfterMs: CATCH_UP_AFTER_MS },
+    );
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -75,22 +92,10 @@ export class NormalizationService implements OnApplicationBootstrap, OnApplicati
       },
       Math.max(250, Math.floor(this.config.NORMALIZER_ACK_WAIT_MS / 3)),
     );
-    this.worker.start(async (item, shutdown) => {
+    this.worker.start(async (item) => {
       this.held.add(item);
       try {
-        await this.sessions.run(sessionIdOfSubject(item.subject), {
-          seq: item.seq,
-          attempt: async () => {
-            // Shutting down: hand it back at once, for another replica (or the next start) to fold.
-            if (shutdown.aborted) {
-              item.nak();
-              return true;
-            }
-            return (await this.normalizer.normalizeIfInTurn(item)) === 'settled';
-          },
-          catchUp: () => this.normalizer.catchUpTo(item),
-          giveUp: () => this.normalizer.handBack(item),
-        });
+        await this.sessions.run(sessionIdOfSubject(item.subject), item);
       } finally {
         this.held.delete(item);
       }
@@ -102,6 +107,7 @@ export class NormalizationService implements OnApplicationBootstrap, OnApplicati
 
   /** Stops pulling, lets the records being folded finish, and hands the waiting ones back. */
   async onApplicationShutdown(): Promise<void> {
+    this.stopping = true;
     await this.worker.stop();
     clearInterval(this.renewTimer);
   }

@@ -1,7 +1,7 @@
 import type { LoggerService } from '@nestjs/common';
-import { Header, sessionIdOfSubject } from '@lap/contracts';
+import { Header, sessionIdOfSubject, type SessionEvent } from '@lap/contracts';
 import { FencedError, isTransientNatsError, type WorkItem } from '@lap/messaging';
-import { classifyRawRecord, foldRecord, type FoldNote, type FoldState, type RawRecordTurn } from '../fold';
+import { classifyRawRecord, foldRecord, type FoldNote, type FoldState } from '../fold';
 import type { NormalizerCounter, NormalizerMetrics } from '../metrics/normalizer-metrics';
 import type { EventPublisher } from './event-publisher';
 import { FoldStateConflictError, type FoldStateRepository } from './fold-state.repository';
@@ -29,10 +29,11 @@ const NOTE_COUNTERS: Record<FoldNote['kind'], NormalizerCounter> = {
 };
 
 /**
- * Normalizes one raw record (DESIGN.md, "Normalizer fold"): read the session's fold state; acknowledge a
- * record already folded, hand back one whose predecessor is not folded yet, otherwise fold it, publish
- * its events, save the state with compare-and-set, and acknowledge. Every step can be repeated after a
- * crash: the fold is pure and event ids are deterministic, so a repeat stores nothing new.
+ * Normalizes raw records (DESIGN.md, "Normalizer fold"), a run of one session's consecutive records at
+ * a time: read the session's fold state; acknowledge records already folded, leave the run alone when
+ * its first record's predecessor is not folded yet, otherwise fold the records, publish their events,
+ * save the state with compare-and-set, and acknowledge them. Every step can be repeated after a crash:
+ * the fold is pure and event ids are deterministic, so a repeat stores nothing new.
  */
 export class RecordNormalizer {
   constructor(
@@ -45,7 +46,12 @@ export class RecordNormalizer {
 
   /** Normalizes the record, or hands it back at once when its predecessor is not folded yet. */
   async normalize(item: WorkItem): Promise<void> {
-    if ((await this.normalizeIfInTurn(item)) === 'ahead') this.handBack(item);
+    if ((await this.normalizeRun([item])) === 0) this.handBack(item);
+  }
+
+  /** True when `item` is the raw record its session wrote right after `previous`. */
+  follows(item: WorkItem, previous: WorkItem): boolean {
+    return readSequence(item.headers[Header.PrevSeq]) === previous.seq;
   }
 
   /**
@@ -60,7 +66,7 @@ export class RecordNormalizer {
       const next = await this.rawLog.recordAfter(sessionId, state.lastRawSeq);
       if (!next || next.seq >= item.seq) return;
       // Another replica folding the same record wins or loses the compare-and-set: either way, go on.
-      if ((await this.normalizeIfInTurn(loggedRecordItem(next))) === 'ahead') return;
+      if ((await this.normalizeRun([loggedRecordItem(next)])) === 0) return;
     }
   }
 
@@ -71,84 +77,118 @@ export class RecordNormalizer {
   }
 
   /**
-   * Normalizes the record if it is its turn and settles it (ack, or nak to retry); 'ahead' leaves it
-   * unsettled when its predecessor is not folded yet, for the caller to wait or hand it back.
+   * Normalizes the leading records of `run` (one session's, each following the one before) that are in
+   * turn, and settles them (ack, or nak to retry); resolves to how many it settled from the front. 0: the
+   * first record's predecessor is not folded yet, and nothing was settled, for the caller to wait or
+   * hand it back.
    */
-  async normalizeIfInTurn(item: WorkItem): Promise<'settled' | 'ahead'> {
-    const sessionId = sessionIdOfSubject(item.subject);
+  async normalizeRun(run: WorkItem[]): Promise<number> {
+    const sessionId = sessionIdOfSubject(run[0].subject);
     try {
-      return await this.normalizeInTurn(item, sessionId);
+      return await this.foldRun(run, sessionId);
     } catch (error) {
-      // Another replica got ahead on this session: its state is newer than ours, so read it again later.
-      if (error instanceof FencedError) {
-        this.metrics.increment('normalizer_fenced_publishes_total');
-        if (item.deliveryCount >= PERSISTENT_AFTER_DELIVERIES) {
-          this.logger.warn(
-            `events of ${sessionId} are still ahead of its fold state after ${item.deliveryCount} tries at raw record #${item.seq}: is another writer publishing to ${error.subject}?`,
-          );
-        }
-        item.nak(retryDelayMs());
-        return 'settled';
-      }
-      if (error instanceof FoldStateConflictError) {
-        this.metrics.increment('normalizer_state_conflicts_total');
-        item.nak(retryDelayMs());
-        return 'settled';
-      }
-      // NATS away for now (restarting, reconnecting): try again soon. The generic handler-error backoff
-      // grows with the delivery count, which "ahead" hand-backs inflate, and would stall the session.
-      if (isTransientNatsError(error)) {
-        this.logger.warn(
-          `raw record ${sessionId}#${item.seq}: ${(error as Error).message}; trying again shortly`,
-        );
-        item.nak(TRANSIENT_RETRY_MS);
-        return 'settled';
-      }
-      throw error;
+      const delayMs = this.retryDelayAfter(error, run[0], sessionId);
+      for (const item of run) if (!item.settled()) item.nak(delayMs);
+      return run.length;
     }
   }
 
-  private async normalizeInTurn(item: WorkItem, sessionId: string): Promise<'settled' | 'ahead'> {
-    const { state, revision } = await this.states.load(sessionId);
-    const turn = await this.turnOf(item, sessionId, state);
-    if (turn === 'duplicate') {
+  /** How soon to retry a run that failed with `error`; rethrows what is not expected. */
+  private retryDelayAfter(error: unknown, first: WorkItem, sessionId: string): number {
+    // Another replica got ahead on this session: its state is newer than ours, so read it again later.
+    if (error instanceof FencedError) {
+      this.states.forget(sessionId);
+      this.metrics.increment('normalizer_fenced_publishes_total');
+      if (first.deliveryCount >= PERSISTENT_AFTER_DELIVERIES) {
+        this.logger.warn(
+          `events of ${sessionId} are still ahead of its fold state after ${first.deliveryCount} tries at raw record #${first.seq}: is another writer publishing to ${error.subject}?`,
+        );
+      }
+      return retryDelayMs();
+    }
+    if (error instanceof FoldStateConflictError) {
+      this.metrics.increment('normalizer_state_conflicts_total');
+      return retryDelayMs();
+    }
+    // NATS away for now (restarting, reconnecting): try again soon. The generic handler-error backoff
+    // grows with the delivery count, which "ahead" hand-backs inflate, and would stall the session.
+    if (isTransientNatsError(error)) {
+      this.logger.warn(
+        `raw record ${sessionId}#${first.seq}: ${(error as Error).message}; trying again shortly`,
+      );
+      return TRANSIENT_RETRY_MS;
+    }
+    throw error;
+  }
+
+  private async foldRun(run: WorkItem[], sessionId: string): Promise<number> {
+    let stored = await this.states.load(sessionId);
+    let place = await this.placeOf(run, sessionId, stored.state);
+    if (place.turn === 'ahead' && stored.fromMemory) {
+      // Another replica may have folded the session since this one last did: look at the bucket.
+      stored = await this.states.load(sessionId, { fresh: true });
+      place = await this.placeOf(run, sessionId, stored.state);
+    }
+    for (const item of run.slice(0, place.firstNew)) {
       this.metrics.increment('normalizer_records_duplicate_total');
       await item.ack();
-      return 'settled';
     }
-    if (turn === 'ahead') return 'ahead';
+    if (place.turn !== 'fold') return place.firstNew;
 
-    const decoded = decodeRawRecord(item.data);
-    if (!decoded.ok) {
-      // Skipped as if folded: the session's later records name this one as their predecessor.
-      await this.states.save(sessionId, { ...state, lastRawSeq: item.seq }, revision);
-      this.metrics.increment('normalizer_records_poison_total');
-      this.logger.warn(
-        `skipped raw record ${sessionId}#${item.seq} (kind ${item.headers[Header.RecordKind] ?? 'not given'}): ${decoded.reason}`,
-      );
-      await item.ack();
-      return 'settled';
+    const toFold = run.slice(place.firstNew);
+    let state = stored.state;
+    const events: SessionEvent[] = [];
+    let poison = 0;
+    for (const item of toFold) {
+      const decoded = decodeRawRecord(item.data);
+      if (!decoded.ok) {
+        // Skipped as if folded: the session's later records name this one as their predecessor.
+        state = { ...state, lastRawSeq: item.seq };
+        poison++;
+        this.logger.warn(
+          `skipped raw record ${sessionId}#${item.seq} (kind ${item.headers[Header.RecordKind] ?? 'not given'}): ${decoded.reason}`,
+        );
+        continue;
+      }
+      // The record's own time, not the clock: folding it again must give byte-identical events.
+      const { record } = decoded;
+      const folded = foldRecord(state, record, item.seq, sessionId, record.at);
+      state = folded.state;
+      events.push(...folded.events);
+      for (const note of folded.notes) this.metrics.increment(NOTE_COUNTERS[note.kind]);
     }
-
-    // The record's own time, not the clock: folding it again must give byte-identical events.
-    const { record } = decoded;
-    const folded = foldRecord(state, record, item.seq, sessionId, record.at);
-    const published = await this.publisher.publish(sessionId, folded.events, state.lastEventSeq);
+    const published = await this.publisher.publish(sessionId, events, stored.state.lastEventSeq);
     this.metrics.increment('normalizer_events_published_total', published.stored);
     this.metrics.increment('normalizer_events_duplicate_total', published.duplicates);
-    await this.states.save(sessionId, { ...folded.state, lastEventSeq: published.lastSeq }, revision);
-    this.metrics.increment('normalizer_records_folded_total');
-    for (const note of folded.notes) this.metrics.increment(NOTE_COUNTERS[note.kind]);
-    await item.ack();
-    return 'settled';
+    await this.states.save(sessionId, { ...state, lastEventSeq: published.lastSeq }, stored.revision);
+    this.metrics.increment('normalizer_fold_runs_total');
+    this.metrics.increment('normalizer_records_folded_total', toFold.length - poison);
+    this.metrics.increment('normalizer_records_poison_total', poison);
+    for (const item of toFold) await item.ack();
+    return run.length;
   }
 
-  private async turnOf(item: WorkItem, sessionId: string, state: FoldState): Promise<RawRecordTurn> {
-    if (item.seq <= state.lastRawSeq) return 'duplicate';
+  /**
+   * Where `run` stands against the session's fold state: how many of its records are already folded,
+   * and whether the first one that is not is in turn ('fold'), ahead of it, or absent ('done').
+   */
+  private async placeOf(
+    run: WorkItem[],
+    sessionId: string,
+    state: FoldState,
+  ): Promise<{ firstNew: number; turn: 'fold' | 'ahead' | 'done' }> {
+    let firstNew = 0;
+    while (firstNew < run.length && run[firstNew].seq <= state.lastRawSeq) firstNew++;
+    if (firstNew === run.length) return { firstNew, turn: 'done' };
+    return { firstNew, turn: await this.turnOf(run[firstNew], sessionId, state) };
+  }
+
+  /** Whether `item`, the session's first record not folded yet, is next in turn. */
+  private async turnOf(item: WorkItem, sessionId: string, state: FoldState): Promise<'fold' | 'ahead'> {
     const prevSeq = readSequence(item.headers[Header.PrevSeq]);
     if (prevSeq !== null) {
-      const turn = classifyRawRecord(state, item.seq, prevSeq);
-      if (turn !== 'ahead' || item.deliveryCount < PERSISTENT_AFTER_DELIVERIES) return turn;
+      if (classifyRawRecord(state, item.seq, prevSeq) === 'fold') return 'fold';
+      if (item.deliveryCount < PERSISTENT_AFTER_DELIVERIES) return 'ahead';
     }
     // Nothing between the last folded record and this one on the subject: it is this record's turn.
     const successor = await this.rawLog.firstSeqAfter(sessionId, state.lastRawSeq);

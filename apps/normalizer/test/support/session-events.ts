@@ -27,7 +27,7 @@ export async function waitUntilFolded(
   rawSeq: number,
   timeoutMs = 30_000,
 ): Promise<void> {
-  await waitFor(async () => (await states.load(sessionId)).state.lastRawSeq >= rawSeq, {
+  await waitFor(async () => (await states.load(sessionId, { fresh: true })).state.lastRawSeq >= rawSeq, {
     timeoutMs,
     what: `${sessionId} folded up to raw sequence ${rawSeq}`,
   });
