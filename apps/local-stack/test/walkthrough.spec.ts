@@ -153,11 +153,7 @@ describe('the seed walkthrough, end to end', () => {
 
   it('delivers each assistant message whole: the deltas Cursor streamed, joined', async () => {
     const subject = platform.nats.names.raw(sessionId);
-    const raw = new SubjectLog(
-      platform.nats.client.js,
-      platform.nats.client.jsm,
-      platform.nats.names.streams.raw,
-    );
+    const raw = new SubjectLog(platform.nats.client, platform.nats.names.streams.raw);
     const last = await raw.last(subject);
     const deltas: string[] = [];
     for await (const record of readSubjectRange<RawRecord>(

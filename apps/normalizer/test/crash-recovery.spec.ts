@@ -44,10 +44,7 @@ describe('normalizer crash windows (real NATS)', () => {
     nats = await createTestNats('normcrash');
     await ensureStreams(nats.client.jsm, nats.names, ['raw', 'events']);
     states = await FoldStateRepository.open(nats.client, nats.names);
-    publisher = new EventPublisher(
-      new SubjectLog(nats.client.js, nats.client.jsm, nats.names.streams.events),
-      nats.names,
-    );
+    publisher = new EventPublisher(new SubjectLog(nats.client, nats.names.streams.events), nats.names);
   });
   afterEach(async () => {
     await Promise.all(running.splice(0).map((normalizer) => normalizer.close()));

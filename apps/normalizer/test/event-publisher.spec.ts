@@ -16,7 +16,7 @@ describe('EventPublisher (real NATS)', () => {
       ...DEFAULT_STREAM_SETTINGS,
       duplicateWindowMs: 200,
     });
-    events = new SubjectLog(nats.client.js, nats.client.jsm, nats.names.streams.events);
+    events = new SubjectLog(nats.client, nats.names.streams.events);
     publisher = new EventPublisher(events, nats.names);
   });
   afterAll(() => nats.cleanup());

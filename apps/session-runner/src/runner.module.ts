@@ -48,9 +48,9 @@ export class RunnerModule {
           useFactory: (names: NatsNames, live: LiveSessions, control: SessionControl) =>
             new CommandProcessor({
               names,
-              commands: new SubjectLog(nats.js, nats.jsm, names.streams.commands),
+              commands: new SubjectLog(nats, names.streams.commands),
               sessionLogs: new SessionLogRepository(
-                new SubjectLog(nats.js, nats.jsm, names.streams.raw, {
+                new SubjectLog(nats, names.streams.raw, {
                   writerId,
                   retryForMs: config.RUNNER_APPEND_RETRY_MS,
                   attemptTimeoutMs: APPEND_ATTEMPT_TIMEOUT_MS,

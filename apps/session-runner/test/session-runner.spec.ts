@@ -27,8 +27,8 @@ describe('session runner against NATS and the Cursor emulator', () => {
     nats = await createTestNats('runner');
     emulator = await createEmulatorApp({ port: 0, frameIntervalMs: 2, rejectedApiKeys: [KEYS.mallory] });
     await ensureStreams(nats.client.jsm, nats.names, ['commands', 'raw']);
-    commands = new SubjectLog(nats.client.js, nats.client.jsm, nats.names.streams.commands);
-    raw = new SubjectLog(nats.client.js, nats.client.jsm, nats.names.streams.raw);
+    commands = new SubjectLog(nats.client, nats.names.streams.commands);
+    raw = new SubjectLog(nats.client, nats.names.streams.raw);
 
     // Plays the credentials service: answers with the owner's key, sealed for the runner.
     credentials = new RpcServer(nats.client.connection);

@@ -1,6 +1,6 @@
 import { AckPolicy, DeliverPolicy, type Consumer, type JsMsg } from '@nats-io/jetstream';
 import type { NatsClient } from './nats-client';
-import { fromNatsHeaders } from './subject-log';
+import { fromNatsHeaders } from './nats-headers';
 import { decodeJson } from './json-codec';
 import { isNotFound } from './streams';
 

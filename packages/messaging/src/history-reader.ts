@@ -1,5 +1,6 @@
 import { DeliverPolicy, type JetStreamClient } from '@nats-io/jetstream';
-import { fromNatsHeaders, type StoredRecord } from './subject-log';
+import { fromNatsHeaders } from './nats-headers';
+import type { StoredRecord } from './subject-log';
 import { decodeJson } from './json-codec';
 
 /**

@@ -1,12 +1,8 @@
 import { Header } from '@lap/contracts';
-import { headers as natsHeaders, type MsgHdrs } from '@nats-io/nats-core';
-import {
-  JetStreamApiCodes,
-  type JetStreamClient,
-  type JetStreamManager,
-  type StoredMsg,
-} from '@nats-io/jetstream';
+import { JetStreamApiCodes, type StoredMsg } from '@nats-io/jetstream';
 import { encodeJson } from './json-codec';
+import type { NatsClient } from './nats-client';
+import { fromNatsHeaders } from './nats-headers';
 import { isTransientNatsError } from './transient-errors';
 
 /** Names the process that appended a record (see `SubjectLogOptions.writerId`). */
@@ -73,8 +69,7 @@ export interface StoredRecord<T> {
  */
 export class SubjectLog {
   constructor(
-    private readonly js: JetStreamClient,
-    private readonly jsm: JetStreamManager,
+    private readonly nats: NatsClient,
     readonly stream: string,
     private readonly options: SubjectLogOptions = {},
   ) {}
@@ -90,13 +85,11 @@ export class SubjectLog {
     const giveUpAt = Date.now() + (this.options.retryForMs ?? 0);
     for (let attempt = 1; ; attempt++) {
       try {
-        const ack = await this.js.publish(subject, payload, {
-          msgID: options.msgId,
-          headers: toNatsHeaders(headers),
-          timeout: options.timeoutMs ?? this.options.attemptTimeoutMs ?? 10_000,
-          ...(options.expectLastSubjectSeq === undefined
-            ? {}
-            : { expect: { lastSubjectSequence: options.expectLastSubjectSeq } }),
+        const ack = await this.nats.publisher.publish(subject, payload, {
+          msgId: options.msgId,
+          expectLastSubjectSeq: options.expectLastSubjectSeq,
+          headers,
+          timeoutMs: options.timeoutMs ?? this.options.attemptTimeoutMs ?? 10_000,
         });
         if (ack.duplicate) await this.checkDuplicateIsOurs(subject, ack.seq, options.expectLastSubjectSeq);
         return { seq: ack.seq, duplicate: ack.duplicate };
@@ -116,26 +109,26 @@ export class SubjectLog {
   private async checkDuplicateIsOurs(subject: string, seq: number, expectedSeq?: number): Promise<void> {
     const { writerId } = this.options;
     if (!writerId || expectedSeq === undefined || seq <= expectedSeq) return;
-    const stored = await this.jsm.streams.getMessage(this.stream, { seq });
+    const stored = await this.nats.jsm.streams.getMessage(this.stream, { seq });
     if (stored?.header?.get(WRITER_HEADER) !== writerId) throw new FencedError(subject, expectedSeq);
   }
 
   /** The newest record on a subject, or null when it has none. */
   async last<T>(subject: string): Promise<StoredRecord<T> | null> {
-    const message = await this.jsm.streams.getMessage(this.stream, { last_by_subj: subject });
+    const message = await this.nats.jsm.streams.getMessage(this.stream, { last_by_subj: subject });
     return message ? toStoredRecord<T>(message) : null;
   }
 
   /** The first record on a subject at or after `seq`, or null. */
   async next<T>(subject: string, seq: number): Promise<StoredRecord<T> | null> {
     // Direct get: the plain message API of nats-server 2.9 has no next_by_subj.
-    const message = await this.jsm.direct.getMessage(this.stream, { next_by_subj: subject, seq });
+    const message = await this.nats.jsm.direct.getMessage(this.stream, { next_by_subj: subject, seq });
     return message ? toStoredRecord<T>(message) : null;
   }
 
   /** The record stored at exactly this stream sequence, or null. */
   async at<T>(seq: number): Promise<StoredRecord<T> | null> {
-    const message = await this.jsm.streams.getMessage(this.stream, { seq });
+    const message = await this.nats.jsm.streams.getMessage(this.stream, { seq });
     return message ? toStoredRecord<T>(message) : null;
   }
 }
@@ -148,20 +141,6 @@ export function toStoredRecord<T>(message: StoredMsg): StoredRecord<T> {
     data: message.json<T>(),
     time: message.time,
   };
-}
-
-export function toNatsHeaders(values?: Record<string, string>): MsgHdrs | undefined {
-  if (!values) return undefined;
-  const h = natsHeaders();
-  for (const [key, value] of Object.entries(values)) h.set(key, value);
-  return h;
-}
-
-export function fromNatsHeaders(h: MsgHdrs | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (!h) return out;
-  for (const key of h.keys()) out[key] = h.get(key);
-  return out;
 }
 
 function isWrongLastSequence(error: unknown): boolean {

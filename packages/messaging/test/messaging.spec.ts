@@ -20,7 +20,7 @@ describe('messaging against the real NATS JetStream', () => {
   beforeAll(async () => {
     nats = await createTestNats('msg');
     await ensureStreams(nats.client.jsm, nats.names, ['commands', 'raw', 'events']);
-    raw = new SubjectLog(nats.client.js, nats.client.jsm, nats.names.streams.raw);
+    raw = new SubjectLog(nats.client, nats.names.streams.raw);
   });
   afterAll(() => nats.cleanup());
 
@@ -52,8 +52,8 @@ describe('messaging against the real NATS JetStream', () => {
 
   it('fences an exclusive writer that re-publishes what the writer who took over already stored', async () => {
     const subject = nats.names.raw('sesn_shadow');
-    const stale = new SubjectLog(nats.client.js, nats.client.jsm, raw.stream, { writerId: 'runner:h:1:a' });
-    const successor = new SubjectLog(nats.client.js, nats.client.jsm, raw.stream, {
+    const stale = new SubjectLog(nats.client, raw.stream, { writerId: 'runner:h:1:a' });
+    const successor = new SubjectLog(nats.client, raw.stream, {
       writerId: 'runner:h:2:b',
     });
     const first = await stale.append(subject, { n: 1 }, { msgId: 's1', expectLastSubjectSeq: 0 });
@@ -102,7 +102,7 @@ describe('messaging against the real NATS JetStream', () => {
   });
 
   it('spreads work over a shared durable consumer and redelivers what was nak-ed', async () => {
-    const commands = new SubjectLog(nats.client.js, nats.client.jsm, nats.names.streams.commands);
+    const commands = new SubjectLog(nats.client, nats.names.streams.commands);
     const options = {
       stream: nats.names.streams.commands,
       durable: 'workers',
@@ -182,7 +182,7 @@ describe('a durable worker whose consumer is deleted under it', () => {
       seen.push(item.json<{ id: string }>().id);
       await item.ack();
     });
-    const commands = new SubjectLog(nats.client.js, nats.client.jsm, nats.names.streams.commands);
+    const commands = new SubjectLog(nats.client, nats.names.streams.commands);
     await commands.append(nats.names.command('sesn_a'), { id: 'before' }, { msgId: 'before' });
     await waitFor(() => seen.includes('before'), { what: 'the first command' });
 

@@ -13,7 +13,7 @@ export class EventLogReader {
     @Inject(NatsClient) private readonly nats: NatsClient,
     @Inject(NATS_NAMES) private readonly names: NatsNames,
   ) {
-    this.log = new SubjectLog(nats.js, nats.jsm, names.streams.events);
+    this.log = new SubjectLog(nats, names.streams.events);
   }
 
   /** The sequence of the session's newest event, 0 when it has none. */

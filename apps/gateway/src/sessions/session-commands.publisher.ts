@@ -37,7 +37,7 @@ export class SessionCommandsPublisher {
   ) {
     // Retried across a NATS reconnect: a command id is its message id, so a repeat is stored once and a
     // prompt never runs twice because its first publish was only slow.
-    this.log = new SubjectLog(nats.js, nats.jsm, names.streams.commands, {
+    this.log = new SubjectLog(nats, names.streams.commands, {
       retryForMs: 10_000,
       attemptTimeoutMs: 2_000,
     });

@@ -7,7 +7,7 @@ export async function queuedCommands(
   names: NatsNames,
   sessionId: string,
 ): Promise<SessionCommand[]> {
-  const log = new SubjectLog(client.js, client.jsm, names.streams.commands);
+  const log = new SubjectLog(client, names.streams.commands);
   const commands: SessionCommand[] = [];
   let seq = 1;
   for (;;) {

@@ -14,7 +14,7 @@ export class EventWriter {
     client: NatsClient,
     private readonly names: NatsNames,
   ) {
-    this.log = new SubjectLog(client.js, client.jsm, names.streams.events);
+    this.log = new SubjectLog(client, names.streams.events);
   }
 
   /** Appends one event; returns it with its stream sequence. Appends to one session must not overlap. */

@@ -22,7 +22,7 @@ export async function measureUpstreamConnections(
   ctx: BenchContext,
   settings: UpstreamSettings,
 ): Promise<UpstreamPoint[]> {
-  const raw = new SubjectLog(ctx.nats.js, ctx.nats.jsm, ctx.names.streams.raw);
+  const raw = new SubjectLog(ctx.nats, ctx.names.streams.raw);
   const points: UpstreamPoint[] = [];
   for (const watchers of settings.watcherCounts) {
     ctx.log(`upstream connections: ${watchers} watchers on one live run`);

@@ -16,9 +16,9 @@ export class SessionDriver {
 
   constructor(private readonly platform: InProcessPlatform) {
     const { client, names } = platform.nats;
-    this.commands = new SubjectLog(client.js, client.jsm, names.streams.commands);
-    this.raw = new SubjectLog(client.js, client.jsm, names.streams.raw);
-    this.events = new SubjectLog(client.js, client.jsm, names.streams.events);
+    this.commands = new SubjectLog(client, names.streams.commands);
+    this.raw = new SubjectLog(client, names.streams.raw);
+    this.events = new SubjectLog(client, names.streams.events);
   }
 
   api(path: string, init: RequestInit = {}): Promise<Response> {

@@ -30,7 +30,7 @@ export class NormalizationModule {
           provide: EventPublisher,
           inject: [NATS_NAMES],
           useFactory: (names: NatsNames) =>
-            new EventPublisher(new SubjectLog(nats.js, nats.jsm, names.streams.events), names),
+            new EventPublisher(new SubjectLog(nats, names.streams.events), names),
         },
         {
           provide: RawLogReader,

@@ -28,7 +28,7 @@ export class RawSessionWriter {
     private readonly names: NatsNames,
     readonly sessionId: string,
   ) {
-    this.raw = new SubjectLog(client.js, client.jsm, names.streams.raw);
+    this.raw = new SubjectLog(client, names.streams.raw);
   }
 
   get lastSeq(): number {

@@ -11,7 +11,7 @@ export async function readSessionEvents(
 ): Promise<StoredRecord<SessionEvent>[]> {
   const stream = nats.names.streams.events;
   const subject = nats.names.events(sessionId);
-  const last = await new SubjectLog(nats.client.js, nats.client.jsm, stream).last(subject);
+  const last = await new SubjectLog(nats.client, stream).last(subject);
   if (!last) return [];
   const events: StoredRecord<SessionEvent>[] = [];
   for await (const event of readSubjectRange<SessionEvent>(nats.client.js, stream, subject, 0, last.seq)) {

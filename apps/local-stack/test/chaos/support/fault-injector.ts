@@ -90,11 +90,7 @@ export class FaultInjector {
 
   /** Pids of the runners that wrote the newest raw record of a live session (the ones executing them). */
   private async busyRunnerPids(): Promise<Set<number>> {
-    const raw = new SubjectLog(
-      this.platform.client.js,
-      this.platform.client.jsm,
-      this.platform.names.streams.raw,
-    );
+    const raw = new SubjectLog(this.platform.client, this.platform.names.streams.raw);
     const pids = new Set<number>();
     for (const sessionId of this.liveSessionIds()) {
       const last = await raw.last(this.platform.names.raw(sessionId)).catch(() => null);

@@ -7,7 +7,7 @@ async function readSubject<T>(
   stream: string,
   subject: string,
 ): Promise<StoredRecord<T>[]> {
-  const last = await new SubjectLog(client.js, client.jsm, stream).last<T>(subject);
+  const last = await new SubjectLog(client, stream).last<T>(subject);
   if (!last) return [];
   const records: StoredRecord<T>[] = [];
   for await (const record of readSubjectRange<T>(client.js, stream, subject, 0, last.seq))
