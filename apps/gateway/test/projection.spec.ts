@@ -1,6 +1,10 @@
+import { Client } from 'pg';
 import { DataSource } from 'typeorm';
+import type { SessionEvent } from '@lap/contracts';
 import { waitFor } from '@lap/testing';
+import type { ProjectionOutcome } from '../src/projection/batch-fold';
 import { projectorDurableName } from '../src/projection/event-projector.service';
+import { ProjectionRepository } from '../src/projection/projection.repository';
 import { EventWriter, agentMessage } from './support/event-writer';
 import { createSession, startTestGateway, type GatewayHarness } from './support/gateway-harness';
 
@@ -117,5 +121,234 @@ describe('event projection', () => {
       .query('SELECT count(*)::int AS n FROM session_events WHERE session_id = $1', [id]);
     expect(rows[0].n).toBe(3);
     expect((await session(id)).status).toBe('idle');
+  });
+
+  describe('in batches', () => {
+    type Appended = Awaited<ReturnType<EventWriter['append']>>;
+    const consumer = () =>
+      harness.nats.client.jsm.consumers.info(
+        harness.nats.names.streams.events,
+        projectorDurableName(harness.nats.names),
+      );
+    const repository = () => harness.gateway.app.get(ProjectionRepository, { strict: false });
+    const listedSeqs = async (id: string): Promise<number[]> => {
+      const rows = await harness.gateway.app
+        .get(DataSource)
+        .query('SELECT seq FROM session_events WHERE session_id = $1 ORDER BY seq', [id]);
+      return rows.map((row: { seq: string }) => Number(row.seq));
+    };
+    const listedEvents = async (id: string): Promise<SessionEvent[]> =>
+      (await harness.authed('get', `/v1/sessions/${id}/events?limit=1000`).expect(200)).body.data;
+
+    /**
+     * Holds the session row's lock: the projector's transaction for the session's first event waits on
+     * it, so the events appended meanwhile queue up behind it and are projected as one batch after.
+     */
+    const lockSessionRow = async (id: string): Promise<() => Promise<void>> => {
+      const client = new Client({ connectionString: harness.db.url });
+      await client.connect();
+      await client.query('BEGIN');
+      await client.query('SELECT 1 FROM sessions WHERE id = $1 FOR UPDATE', [id]);
+      return async () => {
+        await client.query('COMMIT');
+        await client.end();
+      };
+    };
+    /** Waits until the projector holds `count` events up to `seq`, none of them settled yet. */
+    const heldByProjector = (seq: number, count: number) =>
+      waitFor(
+        async () => {
+          const info = await consumer();
+          return info.delivered.stream_seq >= seq && info.num_ack_pending >= count;
+        },
+        { what: `the projector to hold ${count} events` },
+      );
+
+    /** Records the batches the projector hands the repository for one session, with their outcomes. */
+    const recordBatches = (sessionId: string) => {
+      const projection = repository();
+      const project = projection.project.bind(projection);
+      const batches: Array<{ seqs: number[]; outcomes: ProjectionOutcome[] }> = [];
+      jest.spyOn(projection, 'project').mockImplementation(async (id, events) => {
+        const outcomes = await project(id, events);
+        if (id === sessionId) batches.push({ seqs: events.map((event) => event.seq), outcomes });
+        return outcomes;
+      });
+      return batches;
+    };
+
+    /**
+     * Makes event `seq` of a session come late: the first batch holding it is projected (for real)
+     * without it, and the event is handed back as waiting, so NATS delivers it again shortly. Resolves
+     * with that batch's sequences and outcomes and the session's projected sequence right after it.
+     */
+    const deliverLate = (sessionId: string, seq: number) => {
+      const projection = repository();
+      const project = projection.project.bind(projection);
+      return new Promise<{ seqs: number[]; outcomes: ProjectionOutcome[]; projectedSeq: number }>(
+        (resolve) => {
+          const spy = jest.spyOn(projection, 'project').mockImplementation(async (id, events) => {
+            const late = events.findIndex((event) => event.seq === seq);
+            if (id !== sessionId || late < 0) return project(id, events);
+            spy.mockRestore();
+            const others = events.filter((_, index) => index !== late);
+            const outcomes = await project(id, others);
+            resolve({
+              seqs: others.map((event) => event.seq),
+              outcomes,
+              projectedSeq: await projectedSeq(id),
+            });
+            return [...outcomes.slice(0, late), 'waiting', ...outcomes.slice(late)];
+          });
+        },
+      );
+    };
+
+    afterEach(() => jest.restoreAllMocks());
+
+    it('projects a burst in one transaction: every event listed once, in order, the session up to date', async () => {
+      const id = await createSession(harness);
+      const batches = recordBatches(id);
+      const appended: Appended[] = [];
+      const release = await lockSessionRow(id);
+      try {
+        appended.push(await writer.append(id, { type: 'session.status_running' }));
+        for (let i = 0; i < 100; i++) appended.push(await writer.append(id, agentMessage(`a${i}`)));
+        appended.push(
+          await writer.append(id, { type: 'session.updated', outputs: { cursor_agent_id: 'bc-burst' } }),
+        );
+        for (let i = 0; i < 100; i++) appended.push(await writer.append(id, agentMessage(`b${i}`)));
+        appended.push(
+          await writer.append(id, { type: 'session.updated', outputs: { cursor_run_id: 'run-2' } }),
+        );
+        appended.push(
+          await writer.append(id, { type: 'session.status_idle', stop_reason: { type: 'end_turn' } }),
+        );
+        await heldByProjector(appended.at(-1)!.seq, appended.length);
+      } finally {
+        await release();
+      }
+      await waitFor(async () => (await projectedSeq(id)) === appended.at(-1)!.seq, {
+        what: 'the burst projected',
+      });
+
+      expect(await listedEvents(id)).toEqual(appended.map((a) => a.event));
+      expect(await listedSeqs(id)).toEqual(appended.map((a) => a.seq));
+      expect(await session(id)).toMatchObject({
+        status: 'idle',
+        provider_session_id: 'bc-burst',
+        provider_run_id: 'run-2',
+      });
+      // The first event's transaction waited for the lock; everything delivered meanwhile went into the next.
+      expect(batches[0].seqs).toEqual([appended[0].seq]);
+      expect(batches[1].seqs.length).toBeGreaterThan(appended.length / 2);
+      expect(batches.flatMap((batch) => batch.seqs)).toEqual(appended.map((a) => a.seq));
+      expect(batches.flatMap((batch) => batch.outcomes)).toEqual(appended.map(() => 'applied'));
+    });
+
+    it('applies a batch up to a missing predecessor, and the rest once the predecessor arrives', async () => {
+      const id = await createSession(harness);
+      const release = await lockSessionRow(id);
+      const appended: Appended[] = [];
+      let gapBatch: ReturnType<typeof deliverLate>;
+      try {
+        appended.push(await writer.append(id, { type: 'session.status_running' }));
+        const beforeGap = await writer.append(id, agentMessage('before the gap'));
+        const late = await writer.append(id, {
+          type: 'session.updated',
+          outputs: { cursor_run_id: 'run-late' },
+        });
+        const afterGap = await writer.append(id, agentMessage('after the gap'));
+        const last = await writer.append(id, {
+          type: 'session.status_idle',
+          stop_reason: { type: 'end_turn' },
+        });
+        appended.push(beforeGap, late, afterGap, last);
+        await heldByProjector(last.seq, appended.length);
+        gapBatch = deliverLate(id, late.seq);
+      } finally {
+        await release();
+      }
+      const [, beforeGap, , afterGap, last] = appended;
+
+      const gap = await gapBatch;
+      expect(gap.seqs).toEqual([beforeGap.seq, afterGap.seq, last.seq]);
+      expect(gap.outcomes).toEqual(['applied', 'waiting', 'waiting']);
+      expect(gap.projectedSeq).toBe(beforeGap.seq);
+
+      await waitFor(async () => (await projectedSeq(id)) === last.seq, { what: 'the events after the gap' });
+      expect(await listedEvents(id)).toEqual(appended.map((a) => a.event));
+      expect(await session(id)).toMatchObject({ status: 'idle', provider_run_id: 'run-late' });
+    });
+
+    it('lists and applies each event once when a batch holds redeliveries of it', async () => {
+      const id = await createSession(harness);
+      const batches = recordBatches(id);
+      const appended: Appended[] = [];
+      const release = await lockSessionRow(id);
+      try {
+        appended.push(await writer.append(id, { type: 'session.status_running' }));
+        appended.push(
+          await writer.append(id, { type: 'session.updated', outputs: { cursor_run_id: 'run-d' } }),
+        );
+        appended.push(await writer.append(id, agentMessage('twice')));
+        appended.push(
+          await writer.append(id, { type: 'session.status_idle', stop_reason: { type: 'end_turn' } }),
+        );
+        await heldByProjector(appended.at(-1)!.seq, appended.length);
+        // A fresh consumer delivers the whole stream again, while the first deliveries are still queued.
+        const { jsm } = harness.nats.client;
+        const stream = harness.nats.names.streams.events;
+        const durable = projectorDurableName(harness.nats.names);
+        const { config } = await jsm.consumers.info(stream, durable);
+        await jsm.consumers.delete(stream, durable);
+        await jsm.consumers.add(stream, config);
+        await heldByProjector(appended.at(-1)!.seq, appended.length);
+      } finally {
+        await release();
+      }
+      await waitFor(
+        async () => {
+          const info = await consumer();
+          return info.num_pending === 0 && info.num_ack_pending === 0;
+        },
+        { what: 'every delivery settled', timeoutMs: 30_000 },
+      );
+
+      const projected = batches.flatMap(({ seqs, outcomes }) =>
+        seqs.map((seq, i) => ({ seq, outcome: outcomes[i] })),
+      );
+      expect(batches.some(({ seqs }) => new Set(seqs).size < seqs.length)).toBe(true);
+      expect(projected.filter(({ outcome }) => outcome === 'applied').map(({ seq }) => seq)).toEqual(
+        appended.map((a) => a.seq),
+      );
+      expect(projected.filter(({ outcome }) => outcome !== 'applied').map(({ outcome }) => outcome)).toEqual(
+        appended.map(() => 'stale'),
+      );
+      expect(await listedEvents(id)).toEqual(appended.map((a) => a.event));
+      expect(await projectedSeq(id)).toBe(appended.at(-1)!.seq);
+      expect(await session(id)).toMatchObject({ status: 'idle', provider_run_id: 'run-d' });
+    });
+
+    it('fails an event the database refuses alone: the events before it in its batch are projected', async () => {
+      const id = await createSession(harness);
+      const release = await lockSessionRow(id);
+      const appended: Appended[] = [];
+      try {
+        appended.push(await writer.append(id, { type: 'session.status_running' }));
+        appended.push(await writer.append(id, agentMessage('fine')));
+        // jsonb cannot hold a NUL character: inserting this event fails, as part of any batch.
+        appended.push(await writer.append(id, agentMessage('nul \u0000 here')));
+        appended.push(await writer.append(id, agentMessage('after it')));
+        await heldByProjector(appended.at(-1)!.seq, appended.length);
+      } finally {
+        await release();
+      }
+      const [first, fine, , afterIt] = appended;
+      // The event after the refused one is listed, but waits for it before moving the session.
+      await waitFor(async () => (await listedSeqs(id)).length === 3, { what: 'the others listed' });
+      expect(await listedSeqs(id)).toEqual([first.seq, fine.seq, afterIt.seq]);
+      expect(await projectedSeq(id)).toBe(fine.seq);
+    });
   });
 });

@@ -1,85 +1,85 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import type { SessionEvent } from '@lap/contracts';
-import { SessionEntity } from '../sessions/session.entity';
-import { sessionStatusAfter } from '../sessions/session-status';
+import type { SessionOutputs } from '@lap/contracts';
+import type { SessionStatus } from '../sessions/session.entity';
+import { foldBatch, type EventToProject, type ProjectedSession, type ProjectionOutcome } from './batch-fold';
 
-export interface EventToProject {
-  seq: number;
-  sessionId: string;
-  /** The session's previous event sequence, when the publisher named it. */
-  prevSeq: number | undefined;
-  event: SessionEvent;
-  /** Apply even when the predecessor has not been projected (it is never coming). */
-  ignoreMissingPredecessor: boolean;
-}
+export type { EventToProject, ProjectionOutcome } from './batch-fold';
 
 /**
- * applied: the session row moved to this event. stale: the row is already past it. waiting: its
- * predecessor is not projected yet. no_session: no row to update (the event is still listed).
+ * Writes a batch of one session's events into `session_events` and folds them into its `sessions`
+ * row, in one transaction: an insert, a locking select and an update, whatever the batch's size.
  */
-export type ProjectionOutcome = 'applied' | 'stale' | 'waiting' | 'no_session';
-
-/** Writes one event into `session_events` and folds it into its `sessions` row, in one transaction. */
 @Injectable()
 export class ProjectionRepository {
   constructor(@Inject(DataSource) private readonly dataSource: DataSource) {}
 
-  project(input: EventToProject): Promise<ProjectionOutcome> {
+  /** Returns one outcome per event, in the order given. */
+  async project(sessionId: string, events: readonly EventToProject[]): Promise<ProjectionOutcome[]> {
+    if (events.length === 0) return []; // no `VALUES` to insert
     return this.dataSource.transaction(async (manager) => {
-      await this.insertEvent(manager, input);
-      return this.updateSession(manager, input);
+      await insertEvents(manager, sessionId, events);
+      const session = await lockSession(manager, sessionId);
+      if (!session) return events.map((): ProjectionOutcome => 'no_session');
+      const folded = foldBatch(session, events);
+      if (folded.changed) await updateSession(manager, sessionId, folded.session);
+      return folded.outcomes;
     });
   }
+}
 
-  /** Idempotent: a redelivered event (same sequence or id) inserts nothing. */
-  private async insertEvent(
-    manager: EntityManager,
-    { seq, sessionId, event }: EventToProject,
-  ): Promise<void> {
-    await manager.query(
-      `INSERT INTO session_events (seq, event_id, session_id, type, body, processed_at)
-       VALUES ($1, $2, $3, $4, $5, $6)
-       ON CONFLICT DO NOTHING`,
-      [
-        seq,
-        event.id,
-        sessionId,
-        event.type,
-        JSON.stringify(event),
-        validDate(event.processed_at) ?? new Date(),
-      ],
-    );
-  }
+const INSERT_COLUMNS = ['seq', 'event_id', 'session_id', 'type', 'body', 'processed_at'];
 
-  private async updateSession(manager: EntityManager, input: EventToProject): Promise<ProjectionOutcome> {
-    const sessions = manager.getRepository(SessionEntity);
-    const session = await sessions.findOne({
-      where: { id: input.sessionId },
-      lock: { mode: 'pessimistic_write' },
-    });
-    if (!session) return 'no_session';
-    if (input.seq <= session.lastEventSeq) return 'stale';
-    if (
-      input.prevSeq !== undefined &&
-      input.prevSeq > session.lastEventSeq &&
-      !input.ignoreMissingPredecessor
-    ) {
-      return 'waiting';
-    }
-    const { event } = input;
-    await sessions.update(
-      { id: session.id },
-      {
-        status: sessionStatusAfter(session.status, event),
-        outputs:
-          event.type === 'session.updated' ? { ...session.outputs, ...event.outputs } : session.outputs,
-        lastEventSeq: input.seq,
-        updatedAt: new Date(),
-      },
-    );
-    return 'applied';
-  }
+/**
+ * Lists every event, even one that waits for its predecessor or has no session row (yet). Idempotent:
+ * a redelivered event (same sequence or id) inserts nothing, also when it appears twice in the batch.
+ */
+async function insertEvents(
+  manager: EntityManager,
+  sessionId: string,
+  events: readonly EventToProject[],
+): Promise<void> {
+  const rows = events.map(({ seq, event }) => [
+    seq,
+    event.id,
+    sessionId,
+    event.type,
+    JSON.stringify(event),
+    validDate(event.processed_at) ?? new Date(),
+  ]);
+  await manager.query(
+    `INSERT INTO session_events (${INSERT_COLUMNS.join(', ')})
+     VALUES ${rows.map((row, index) => placeholders(index * row.length, row.length)).join(', ')}
+     ON CONFLICT DO NOTHING`,
+    rows.flat(),
+  );
+}
+
+/** `($first+1, …, $first+count)` */
+function placeholders(first: number, count: number): string {
+  return `(${Array.from({ length: count }, (_, i) => `$${first + i + 1}`).join(', ')})`;
+}
+
+/** Locked until the transaction ends, so another replica's batch for this session waits for ours. */
+async function lockSession(manager: EntityManager, sessionId: string): Promise<ProjectedSession | undefined> {
+  const rows: Array<{ status: SessionStatus; outputs: SessionOutputs; last_event_seq: string }> =
+    await manager.query('SELECT status, outputs, last_event_seq FROM sessions WHERE id = $1 FOR UPDATE', [
+      sessionId,
+    ]);
+  if (rows.length === 0) return undefined;
+  const [{ status, outputs, last_event_seq }] = rows;
+  return { status, outputs, lastEventSeq: Number(last_event_seq) };
+}
+
+async function updateSession(
+  manager: EntityManager,
+  sessionId: string,
+  { status, outputs, lastEventSeq }: ProjectedSession,
+): Promise<void> {
+  await manager.query(
+    `UPDATE sessions SET status = $2, outputs = $3, last_event_seq = $4, updated_at = $5 WHERE id = $1`,
+    [sessionId, status, JSON.stringify(outputs), lastEventSeq, new Date()],
+  );
 }
 
 function validDate(value: string | undefined): Date | undefined {
