@@ -1,10 +1,74 @@
 import { request as httpRequest } from 'http';
+import net from 'net';
+import { eventId, Header } from '@lap/contracts';
+import { toNatsHeaders } from '@lap/messaging';
 import { waitFor } from '@lap/testing';
 import { EventWriter, agentMessage } from './support/event-writer';
 import { createSession, MASTER_KEY, startTestGateway, type GatewayHarness } from './support/gateway-harness';
 import { SseReader } from './support/sse-reader';
 
 const AUTH = { authorization: `Bearer ${MASTER_KEY}` };
+
+/** A stream's bytes exactly as a plain socket client gets them, over HTTP/1.1 or HTTP/1.0. */
+class RawStream {
+  private received = Buffer.alloc(0);
+  private readonly socket: net.Socket;
+
+  constructor(baseUrl: string, path: string, httpVersion: '1.1' | '1.0') {
+    const url = new URL(baseUrl);
+    this.socket = net.connect({ host: url.hostname, port: Number(url.port) });
+    this.socket.on('data', (chunk: Buffer) => (this.received = Buffer.concat([this.received, chunk])));
+    this.socket.on('error', () => undefined);
+    this.socket.write(
+      `GET ${path} HTTP/${httpVersion}\r\nHost: ${url.host}\r\nAuthorization: Bearer ${MASTER_KEY}\r\n` +
+        'Accept: text/event-stream\r\n\r\n',
+    );
+  }
+
+  get head(): string {
+    const text = this.received.toString('latin1');
+    const end = text.indexOf('\r\n\r\n');
+    return end < 0 ? '' : text.slice(0, end);
+  }
+
+  private get body(): Buffer {
+    return this.received.subarray(Buffer.byteLength(this.head, 'latin1') + 4);
+  }
+
+  /** The body as sent, for a response that is not chunked. */
+  get text(): string {
+    return this.head ? this.body.toString('utf8') : '';
+  }
+
+  /** The body of a chunked response, decoded strictly: every complete chunk must be well formed. */
+  get dechunked(): string {
+    if (!this.head) return '';
+    const body = this.body;
+    const parts: Buffer[] = [];
+    let at = 0;
+    for (;;) {
+      const lineEnd = body.indexOf('\r\n', at);
+      if (lineEnd < 0) break;
+      const sizeLine = body.toString('latin1', at, lineEnd);
+      if (!/^[0-9a-f]+$/.test(sizeLine)) throw new Error(`bad chunk size line ${JSON.stringify(sizeLine)}`);
+      const size = Number.parseInt(sizeLine, 16);
+      if (body.length < lineEnd + 2 + size + 2) break;
+      if (body.toString('latin1', lineEnd + 2 + size, lineEnd + 4 + size) !== '\r\n') {
+        throw new Error('a chunk does not end where its size says');
+      }
+      parts.push(body.subarray(lineEnd + 2, lineEnd + 2 + size));
+      at = lineEnd + 4 + size;
+    }
+    return Buffer.concat(parts).toString('utf8');
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+}
+
+/** What a stream carries, keepalive comments aside. */
+const withoutKeepalives = (text: string) => text.split(': keepalive\n\n').join('');
 
 describe('session event stream (SSE)', () => {
   let harness: GatewayHarness;
@@ -175,6 +239,136 @@ describe('session event stream (SSE)', () => {
       what: 'every stream released',
     });
     expect(harness.fanout.stats().sessionsWatched).toBe(0);
+    // The streams share one heartbeat timer, stopped with the last of them.
+    expect(harness.streams.heartbeatRunning).toBe(false);
+  });
+
+  it('sends each event as exactly `id`, `event` and `data` lines, over HTTP/1.1 (chunked) and HTTP/1.0', async () => {
+    const sessionId = await createSession(harness);
+    const appended = [
+      await writer.append(sessionId, agentMessage('history, with "quotes", é and ✓')),
+      await writer.append(sessionId, { type: 'session.status_running' }),
+    ];
+    const path = `/v1/sessions/${sessionId}/events/stream`;
+    const chunked = new RawStream(harness.url, path, '1.1');
+    const plain = new RawStream(harness.url, path, '1.0');
+    const expected = () =>
+      appended
+        .map(({ seq, event }) => `id: ${seq}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`)
+        .join('');
+    try {
+      await waitFor(() => chunked.dechunked.length > 0 && plain.text.length > 0, { what: 'the history' });
+      await waitFor(() => harness.fanout.stats().listeners === 2, { what: 'both clients listening' });
+      appended.push(await writer.append(sessionId, agentMessage('live')));
+      appended.push(
+        await writer.append(sessionId, { type: 'session.status_idle', stop_reason: { type: 'end_turn' } }),
+      );
+      await waitFor(
+        () =>
+          withoutKeepalives(chunked.dechunked) === expected() && withoutKeepalives(plain.text) === expected(),
+        { what: 'every frame, byte for byte' },
+      );
+      expect(chunked.head).toMatch(/^HTTP\/1\.1 200 /);
+      expect(chunked.head).toMatch(/\r\ntransfer-encoding: chunked/i);
+      expect(plain.head).toMatch(/^HTTP\/1\.[01] 200 /);
+      expect(plain.head).not.toMatch(/transfer-encoding/i);
+    } finally {
+      chunked.close();
+      plain.close();
+    }
+  });
+
+  it('skips a message on the events subject that is not an event, and the stream goes on', async () => {
+    const sessionId = await createSession(harness);
+    const first = await writer.append(sessionId, agentMessage('before'));
+    const reader = await connect(sessionId);
+    await eventCount(reader, 1);
+    const subject = harness.nats.names.events(sessionId);
+    const js = harness.nats.client.js;
+    const eventHeaders = (prevSeq: number) =>
+      toNatsHeaders({
+        [Header.SessionId]: sessionId,
+        [Header.EventType]: 'agent.message',
+        [Header.PrevSeq]: String(prevSeq),
+      });
+    const bad = [
+      await js.publish(subject, 'not json, no headers'),
+      await js.publish(subject, 'not json', { headers: eventHeaders(first.seq) }),
+      await js.publish(subject, '[1,2]', { headers: eventHeaders(first.seq) }),
+      await js.publish(subject, JSON.stringify({ no: 'type' })),
+    ];
+    // A real event, pretty-printed, naming the last bad message as its predecessor: the gateway refills
+    // that "hole" from JetStream (skipping the bad messages there too), then sends it on one line.
+    const pretty = {
+      type: 'agent.message',
+      id: eventId(sessionId, 900, 0),
+      content: [{ type: 'text', text: 'two\nlines' }],
+      processed_at: new Date().toISOString(),
+    };
+    const prettyAck = await js.publish(subject, JSON.stringify(pretty, null, 2), {
+      headers: eventHeaders(bad[bad.length - 1].seq),
+    });
+    const after = await writer.append(sessionId, agentMessage('after'));
+    await eventCount(reader, 3);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const expectedIds = [first.seq, prettyAck.seq, after.seq];
+    expect(reader.events.map((e) => e.id)).toEqual(expectedIds);
+    expect(reader.frames.filter((f) => f.event !== undefined).map((f) => f.data)).toEqual([
+      JSON.stringify(first.event),
+      JSON.stringify(pretty),
+      JSON.stringify(after.event),
+    ]);
+    // A client reading the history meets the same bad messages and skips them the same way.
+    const replayed = await connect(sessionId);
+    await eventCount(replayed, 3);
+    expect(replayed.events.map((e) => e.id)).toEqual(expectedIds);
+    expect(harness.fanout.stats()).toMatchObject({ liveConsumers: 1, consumersOpened: 1 });
+  });
+
+  it('delivers a burst complete and in order to many clients, handed over in batches', async () => {
+    const sessionId = await createSession(harness);
+    const [firstSeq] = await writer.appendMessages(sessionId, 1);
+    const clients = await Promise.all(Array.from({ length: 40 }, () => connect(sessionId)));
+    for (const client of clients) await eventCount(client, 1);
+    await waitFor(() => harness.fanout.stats().listeners === 40, { what: 'every client listening' });
+    const before = harness.fanout.stats();
+
+    // Published without waiting for each ack, so the live consumer gets them in bursts. Each names the
+    // sequence it will follow (the stream is only written by this test right now).
+    const { nats } = harness;
+    const lastSeq = (await nats.client.jsm.streams.info(nats.names.streams.events)).state.last_seq;
+    const count = 300;
+    const acks = await Promise.all(
+      Array.from({ length: count }, (_, i) => {
+        const event = {
+          type: 'agent.message',
+          id: eventId(sessionId, 1000 + i, 0),
+          content: [{ type: 'text', text: `burst ${i}` }],
+          processed_at: new Date().toISOString(),
+        };
+        return nats.client.js.publish(nats.names.events(sessionId), JSON.stringify(event), {
+          msgID: event.id,
+          headers: toNatsHeaders({
+            [Header.SessionId]: sessionId,
+            [Header.EventId]: event.id,
+            [Header.EventType]: event.type,
+            [Header.PrevSeq]: String(i === 0 ? firstSeq : lastSeq + i),
+          }),
+        });
+      }),
+    );
+    const ids = [firstSeq, ...acks.map((ack) => ack.seq)];
+    for (const client of clients) await eventCount(client, count + 1);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    for (const client of clients) {
+      expect(client.events.map((e) => e.id)).toEqual(ids);
+      expect(client.events.slice(1).map((e) => (e.body.content as Array<{ text: string }>)[0].text)).toEqual(
+        Array.from({ length: count }, (_, i) => `burst ${i}`),
+      );
+    }
+    const after = harness.fanout.stats();
+    expect(after.eventsDispatched - before.eventsDispatched).toBe(count);
+    expect(after.batchesDispatched - before.batchesDispatched).toBeLessThan(count);
   });
 });
 

@@ -1,24 +1,36 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { DeliverPolicy, type ConsumerMessages } from '@nats-io/jetstream';
+import { DeliverPolicy, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
 import type { NatsNames } from '@lap/contracts';
-import { decodeJson, fromNatsHeaders, NatsClient, sleep } from '@lap/messaging';
+import { NatsClient, sleep } from '@lap/messaging';
 import { NATS_NAMES } from '../messaging/nats-names.token';
-import { toLoggedEvent, type LoggedEvent } from './logged-event';
+import { EventBatch } from './event-batch';
+import { headerLookup, loggedEventOf, sessionIdOf, type LoggedEvent } from './logged-event';
 
-export type LiveEventListener = (event: LoggedEvent) => void;
+export type LiveEventListener = (batch: EventBatch) => void;
 
 const RESTART_DELAY_MS = 1_000;
+
+interface SessionListeners {
+  set: Set<LiveEventListener>;
+  /** `set` as an array, rebuilt only when a listener comes or goes (not per event). */
+  snapshot?: LiveEventListener[];
+}
 
 /**
  * The process's one live subscription to `<P>.events.*`: an ordered consumer starting at the end of the
  * stream, whose events are dispatched in memory to the listeners of each session. However many SSE
  * clients watch, NATS sees one consumer per gateway. Listeners get events in stream order; history
  * and holes are the listener's business (see SseClient).
+ *
+ * The per-event work is done once, not per client: a message for a session nobody watches is dropped
+ * before its body is looked at, and a watched one's SSE bytes are built once and shared. Events the
+ * consumer delivers in one go (a burst) are handed to each session's listeners as one batch, right
+ * after the burst (on the next tick), so a client gets one write per burst rather than per event.
  */
 @Injectable()
 export class EventFanout implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('EventFanout');
-  private readonly listeners = new Map<string, Set<LiveEventListener>>();
+  private readonly listeners = new Map<string, SessionListeners>();
   private readonly stopping = new AbortController();
   private messages?: ConsumerMessages;
   private loop?: Promise<void>;
@@ -26,6 +38,11 @@ export class EventFanout implements OnModuleInit, OnModuleDestroy {
   /** Consumers opened over the process's life: 1, plus one per restart after a failure. */
   private consumersOpened = 0;
   private eventsDispatched = 0;
+  /** Deliveries to a session's listeners: fewer than events when bursts were handed over whole. */
+  private batchesDispatched = 0;
+  /** Events received since the last flush, by session, in stream order. */
+  private pending = new Map<string, LoggedEvent[]>();
+  private flushScheduled = false;
 
   constructor(
     @Inject(NatsClient) private readonly nats: NatsClient,
@@ -55,29 +72,34 @@ export class EventFanout implements OnModuleInit, OnModuleDestroy {
     await this.messages?.close().catch(() => undefined);
     await this.loop;
     this.listeners.clear();
+    this.pending.clear();
   }
 
   /** Adds a listener for one session's live events; returns the function that removes it. */
   subscribe(sessionId: string, listener: LiveEventListener): () => void {
-    let set = this.listeners.get(sessionId);
-    if (!set) this.listeners.set(sessionId, (set = new Set()));
-    set.add(listener);
+    let entry = this.listeners.get(sessionId);
+    if (!entry) this.listeners.set(sessionId, (entry = { set: new Set() }));
+    entry.set.add(listener);
+    entry.snapshot = undefined;
+    const own = entry;
     return () => {
-      set.delete(listener);
-      if (set.size === 0 && this.listeners.get(sessionId) === set) this.listeners.delete(sessionId);
+      if (!own.set.delete(listener)) return;
+      own.snapshot = undefined;
+      if (own.set.size === 0 && this.listeners.get(sessionId) === own) this.listeners.delete(sessionId);
     };
   }
 
   /** For probes and tests: how much is attached to the fan-out right now. */
   stats() {
     let listeners = 0;
-    for (const set of this.listeners.values()) listeners += set.size;
+    for (const entry of this.listeners.values()) listeners += entry.set.size;
     return {
       listeners,
       sessionsWatched: this.listeners.size,
       liveConsumers: this.messages && !this.stopping.signal.aborted ? 1 : 0,
       consumersOpened: this.consumersOpened,
       eventsDispatched: this.eventsDispatched,
+      batchesDispatched: this.batchesDispatched,
     };
   }
 
@@ -102,7 +124,7 @@ export class EventFanout implements OnModuleInit, OnModuleDestroy {
         messages ??= await this.open();
         for await (const message of messages) {
           this.lastStreamSeq = message.seq;
-          this.dispatch(message.seq, message.subject, fromNatsHeaders(message.headers), message.data);
+          this.dispatch(message);
         }
       } catch (error) {
         if (this.stopping.signal.aborted) break;
@@ -113,17 +135,45 @@ export class EventFanout implements OnModuleInit, OnModuleDestroy {
     }
   }
 
-  private dispatch(seq: number, subject: string, headers: Record<string, string>, data: Uint8Array): void {
+  private dispatch(message: JsMsg): void {
+    const header = headerLookup(message.headers);
+    const sessionId = sessionIdOf(message.subject, header);
+    // Nobody watches this session: nothing to decode.
+    if (!this.listeners.has(sessionId)) return;
     let event: LoggedEvent;
     try {
-      event = toLoggedEvent(seq, subject, headers, decodeJson(data));
+      event = loggedEventOf(message.seq, message.subject, header, message.data);
     } catch (error) {
-      this.logger.warn(`skipping message ${seq} on ${subject}: ${(error as Error).message}`);
+      this.logger.warn(`skipping message ${message.seq} on ${message.subject}: ${(error as Error).message}`);
       return;
     }
-    const listeners = this.listeners.get(event.sessionId);
-    if (!listeners) return;
-    this.eventsDispatched++;
-    for (const listener of [...listeners]) listener(event);
+    let events = this.pending.get(sessionId);
+    if (!events) this.pending.set(sessionId, (events = []));
+    events.push(event);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      // After the microtasks that deliver the rest of the burst, before any other I/O.
+      process.nextTick(this.flush);
+    }
   }
+
+  private readonly flush = (): void => {
+    this.flushScheduled = false;
+    const pending = this.pending;
+    this.pending = new Map();
+    for (const [sessionId, events] of pending) {
+      const entry = this.listeners.get(sessionId);
+      if (!entry) continue;
+      this.eventsDispatched += events.length;
+      this.batchesDispatched++;
+      const batch = new EventBatch(events);
+      for (const listener of (entry.snapshot ??= [...entry.set])) {
+        try {
+          listener(batch);
+        } catch (error) {
+          this.logger.error(`an SSE listener of ${sessionId} failed: ${(error as Error).message}`);
+        }
+      }
+    }
+  };
 }

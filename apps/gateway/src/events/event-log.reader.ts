@@ -1,12 +1,14 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { DeliverPolicy } from '@nats-io/jetstream';
 import type { NatsNames } from '@lap/contracts';
-import { NatsClient, readSubjectRange, SubjectLog } from '@lap/messaging';
+import { NatsClient, SubjectLog } from '@lap/messaging';
 import { NATS_NAMES } from '../messaging/nats-names.token';
-import { toLoggedEvent, type LoggedEvent } from './logged-event';
+import { headerLookup, loggedEventOf, type LoggedEvent } from './logged-event';
 
 /** Reads a session's history from `<P>.events.<sessionId>` in JetStream. */
 @Injectable()
 export class EventLogReader {
+  private readonly logger = new Logger('EventLogReader');
   private readonly log: SubjectLog;
 
   constructor(
@@ -21,17 +23,34 @@ export class EventLogReader {
     return (await this.log.last(this.names.events(sessionId)))?.seq ?? 0;
   }
 
-  /** The session's events with sequence in (afterSeq, untilSeq], oldest first. */
+  /**
+   * The session's events with sequence in (afterSeq, untilSeq], oldest first. Like `readSubjectRange`
+   * of @lap/messaging, but the bodies stay bytes: a published event goes out as stored, unparsed.
+   * A message that is not an event is skipped, as the live fan-out skips it.
+   */
   async *read(sessionId: string, afterSeq: number, untilSeq: number): AsyncGenerator<LoggedEvent> {
-    const records = readSubjectRange<unknown>(
-      this.nats.js,
-      this.names.streams.events,
-      this.names.events(sessionId),
-      afterSeq,
-      untilSeq,
-    );
-    for await (const record of records) {
-      yield toLoggedEvent(record.seq, record.subject, record.headers, record.data);
+    if (untilSeq <= afterSeq) return;
+    const consumer = await this.nats.js.consumers.get(this.names.streams.events, {
+      filter_subjects: this.names.events(sessionId),
+      deliver_policy: DeliverPolicy.StartSequence,
+      opt_start_seq: afterSeq + 1,
+    });
+    const messages = await consumer.consume({ max_messages: 256 });
+    try {
+      for await (const message of messages) {
+        let event: LoggedEvent | undefined;
+        try {
+          event = loggedEventOf(message.seq, message.subject, headerLookup(message.headers), message.data);
+        } catch (error) {
+          this.logger.warn(`skipping message ${message.seq}: ${(error as Error).message}`);
+        }
+        if (event) yield event;
+        if (message.seq >= untilSeq || message.info.pending === 0) break;
+      }
+    } finally {
+      await messages.close();
+      // Ordered consumers otherwise linger on the server until their inactivity threshold (minutes).
+      await consumer.delete().catch(() => undefined);
     }
   }
 }

@@ -1,8 +1,11 @@
 import { EventEmitter } from 'events';
 import type { Response } from 'express';
-import type { EventFanout } from './event-fanout.service';
+import { Header } from '@lap/contracts';
+import { EventBatch } from './event-batch';
+import type { EventFanout, LiveEventListener } from './event-fanout.service';
 import type { EventLogReader } from './event-log.reader';
-import { SseClient } from './sse-client';
+import { loggedEventOf, recordLookup, type LoggedEvent } from './logged-event';
+import { SseClient, type SseClientSettings } from './sse-client';
 
 /** Just enough of an express Response to watch what a stream writes. */
 class FakeResponse extends EventEmitter {
@@ -10,13 +13,15 @@ class FakeResponse extends EventEmitter {
   ended = false;
   destroyed = false;
   writableLength = 0;
+  /** What `write` answers: false plays a full socket buffer. */
+  accepting = true;
   writeHead() {
     return this;
   }
   flushHeaders() {}
-  write(chunk: string) {
-    this.chunks.push(chunk);
-    return true;
+  write(chunk: string | Buffer) {
+    this.chunks.push(chunk.toString());
+    return this.accepting;
   }
   end() {
     this.ended = true;
@@ -26,10 +31,16 @@ class FakeResponse extends EventEmitter {
   }
 }
 
-function clientWith(reader: Partial<EventLogReader>) {
+function clientWith(reader: Partial<EventLogReader>, settings: Partial<SseClientSettings> = {}) {
   const response = new FakeResponse();
   let unsubscribed = 0;
-  const fanout = { subscribe: () => () => unsubscribed++ } as unknown as EventFanout;
+  let listener: LiveEventListener | undefined;
+  const fanout = {
+    subscribe: (_sessionId: string, added: LiveEventListener) => {
+      listener = added;
+      return () => unsubscribed++;
+    },
+  } as unknown as EventFanout;
   const closed: SseClient[] = [];
   const client = new SseClient(
     response as unknown as Response,
@@ -38,12 +49,34 @@ function clientWith(reader: Partial<EventLogReader>) {
       fanout,
       reader: reader as EventLogReader,
       logger: { log() {}, warn() {}, error() {} },
-      settings: { heartbeatMs: 60_000, maxBufferedBytes: 1 << 20 },
+      settings: { heartbeatMs: 60_000, maxBufferedBytes: 1 << 20, ...settings },
     },
     (c) => closed.push(c),
   );
-  return { client, response, closed, unsubscribed: () => unsubscribed };
+  /** Delivers live events as the fan-out would: one batch. */
+  const push = (...events: LoggedEvent[]) => listener!(new EventBatch(events));
+  return { client, response, closed, unsubscribed: () => unsubscribed, push };
 }
+
+/** An event as the normalizer publishes it: the type and the previous sequence in headers. */
+const event = (seq: number, prevSeq: number) =>
+  loggedEventOf(
+    seq,
+    'lap.events.sesn_x',
+    recordLookup({ [Header.EventType]: 'agent.message', [Header.PrevSeq]: String(prevSeq) }),
+    new Uint8Array(Buffer.from(JSON.stringify({ type: 'agent.message', n: seq }))),
+  );
+const frame = (seq: number) =>
+  `id: ${seq}\nevent: agent.message\ndata: {"type":"agent.message","n":${seq}}\n\n`;
+/** Lets the client's pending promises (replay, pump) run. */
+const settle = () => new Promise((resolve) => setImmediate(resolve));
+const noHistory: Partial<EventLogReader> = {
+  newestSeq: async () => 0,
+  // eslint-disable-next-line require-yield
+  read: async function* () {
+    return;
+  },
+};
 
 describe('SseClient', () => {
   it('reports a failure to read the log as an `event: error` frame the SDK raises, then ends and frees everything', async () => {
@@ -85,5 +118,86 @@ describe('SseClient', () => {
     release();
     await running;
     expect(response.chunks.some((chunk) => chunk.includes('event: error'))).toBe(false);
+  });
+
+  it('writes a live burst to a caught-up client at once, as one write, in order', async () => {
+    const { client, response, push } = clientWith(noHistory);
+    void client.run(0);
+    await settle();
+    push(event(1, 0), event(2, 1), event(3, 2));
+    // Written from the fan-out's callback itself: no queue, no wake-up.
+    expect(response.chunks).toEqual([frame(1) + frame(2) + frame(3)]);
+    push(event(4, 3));
+    expect(response.chunks).toEqual([frame(1) + frame(2) + frame(3), frame(4)]);
+    client.close();
+  });
+
+  it('holds live events while the socket is full, then sends them in order once it drains', async () => {
+    const { client, response, push } = clientWith(noHistory);
+    void client.run(0);
+    await settle();
+    response.accepting = false;
+    push(event(1, 0));
+    push(event(2, 1));
+    push(event(3, 2), event(4, 3));
+    await settle();
+    expect(response.chunks).toEqual([frame(1)]);
+    response.accepting = true;
+    response.emit('drain');
+    await settle();
+    expect(response.chunks).toEqual([1, 2, 3, 4].map(frame));
+    // Caught up again: the next one goes out at once.
+    push(event(5, 4));
+    expect(response.chunks.at(-1)).toBe(frame(5));
+    client.close();
+  });
+
+  it('drops a client whose backlog outgrows the limit while its socket is full', async () => {
+    const { client, response, closed, push, unsubscribed } = clientWith(noHistory, { maxBufferedBytes: 300 });
+    void client.run(0);
+    await settle();
+    response.accepting = false;
+    for (let seq = 1; seq <= 10 && !client.isClosed; seq++) push(event(seq, seq - 1));
+    expect(client.isClosed).toBe(true);
+    expect(response.destroyed).toBe(true);
+    expect(response.ended).toBe(false);
+    expect(closed).toEqual([client]);
+    expect(unsubscribed()).toBe(1);
+  });
+
+  it('refills a hole from the log before a live event that names a predecessor it never sent', async () => {
+    const reads: Array<[number, number]> = [];
+    const { client, response, push } = clientWith({
+      newestSeq: async () => 0,
+      read: async function* (_sessionId: string, afterSeq: number, untilSeq: number) {
+        reads.push([afterSeq, untilSeq]);
+        if (afterSeq < 2 && untilSeq >= 2) yield event(2, 1);
+      },
+    });
+    void client.run(0);
+    await settle();
+    push(event(1, 0));
+    push(event(3, 2));
+    await settle();
+    expect(reads).toEqual([[1, 2]]);
+    expect(response.chunks).toEqual([1, 2, 3].map(frame));
+    client.close();
+  });
+
+  it('sends a keepalive only after a whole heartbeat period of silence', async () => {
+    const { client, response, push } = clientWith(noHistory);
+    void client.run(0);
+    await settle();
+    client.heartbeat();
+    expect(response.chunks).toEqual([]);
+    client.heartbeat();
+    expect(response.chunks).toEqual([': keepalive\n\n']);
+    client.heartbeat();
+    push(event(1, 0));
+    client.heartbeat();
+    expect(response.chunks).toEqual([': keepalive\n\n', frame(1)]);
+    client.heartbeat();
+    expect(response.chunks).toEqual([': keepalive\n\n', frame(1), ': keepalive\n\n']);
+    client.close();
   });
 });

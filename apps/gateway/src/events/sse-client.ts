@@ -1,10 +1,13 @@
+import type { Socket } from 'net';
 import type { LoggerService } from '@nestjs/common';
 import type { Response } from 'express';
+import type { EventBatch } from './event-batch';
 import type { EventFanout } from './event-fanout.service';
 import type { EventLogReader } from './event-log.reader';
-import { sseErrorFrame, sseFrame, type LoggedEvent } from './logged-event';
+import { KEEPALIVE, sseErrorFrame, type LoggedEvent, type SseBytes } from './logged-event';
 
 export interface SseClientSettings {
+  /** Longest silence on a stream before a keepalive comment (SseStreams runs the one shared timer). */
   heartbeatMs: number;
   /** Unsent output (socket buffer or queued events) past this ends the connection. */
   maxBufferedBytes: number;
@@ -25,22 +28,35 @@ export const SSE_HEADERS = {
   'x-accel-buffering': 'no',
 } as const;
 
-const KEEPALIVE = ': keepalive\n\n';
-
 /**
  * One client's event stream for one session (invariant 5: no gap, no repeat). Live events are
  * buffered from the moment the client arrives; history up to the newest event is replayed from
  * JetStream; then the buffer is released, skipping what the replay already sent. A live event whose
  * predecessor (`Lap-Prev-Seq`) was not sent has the hole refilled from JetStream first.
+ *
+ * Once caught up (nothing queued, no replay running, the socket not behind), a live batch that follows
+ * on from the last event sent is written straight from the fan-out's callback: one write of bytes
+ * shared by every client. Anything else (a hole, a full socket) goes through the queue and `pump`.
  */
 export class SseClient {
   private readonly queue: LoggedEvent[] = [];
   private queuedBytes = 0;
   private lastSentSeq = 0;
   private closed = false;
-  private wake?: () => void;
-  private heartbeat?: NodeJS.Timeout;
+  /** Caught up: the queue is empty and no pump runs, so a live batch may be written at once. */
+  private live = false;
+  /** Heartbeat ticks (half periods) since the last write. */
+  private idleTicks = 0;
+  /**
+   * Set once the headers are out, when the response is chunked: frames go to this socket already
+   * framed as chunks, skipping the per-write work of the HTTP layer. Otherwise through the response.
+   */
+  private socket?: Socket;
+  private corked = false;
+  private stopWaiting?: () => void;
   private unsubscribe?: () => void;
+  private endedResolve!: () => void;
+  private readonly ended = new Promise<void>((resolve) => (this.endedResolve = resolve));
 
   constructor(
     private readonly response: Response,
@@ -62,101 +78,176 @@ export class SseClient {
     }
     try {
       // Listen before looking at the log, so nothing published from now on can slip between the two.
-      this.unsubscribe = this.deps.fanout.subscribe(this.sessionId, (event) => this.enqueue(event));
+      this.unsubscribe = this.deps.fanout.subscribe(this.sessionId, (batch) => this.onBatch(batch));
       this.response.on('close', () => this.close());
       this.response.writeHead(200, SSE_HEADERS);
       this.response.flushHeaders();
-      this.heartbeat = setInterval(() => this.write(KEEPALIVE), this.deps.settings.heartbeatMs);
+      this.socket = this.directSocket();
 
       this.lastSentSeq = afterSeq;
       await this.replayUpTo(await this.deps.reader.newestSeq(this.sessionId));
       await this.pump();
     } catch (error) {
-      if (this.closed) return;
-      this.deps.logger.warn?.(
-        `SSE stream of ${this.sessionId} failed: ${(error as Error).message}`,
-        'SseClient',
-      );
-      // A real failure on our side (the log could not be read): say so, then end; the client resumes.
-      this.write(sseErrorFrame(this.lastSentSeq, 'the event stream failed; reconnect with Last-Event-ID'));
-      this.close();
+      this.fail(error);
     }
+    await this.ended;
   }
 
   /**
-   * Ends the stream and frees its listener and timer. `abort` drops the connection without flushing
-   * (a slow client's backlog); the client resumes with Last-Event-ID.
+   * Ends the stream and frees its listener. `abort` drops the connection without flushing (a slow
+   * client's backlog); the client resumes with Last-Event-ID.
    */
   close({ abort = false } = {}): void {
     if (this.closed) return;
     this.closed = true;
-    clearInterval(this.heartbeat);
+    this.live = false;
     this.unsubscribe?.();
     this.queue.length = 0;
-    this.wake?.();
+    this.queuedBytes = 0;
+    this.stopWaiting?.();
+    this.uncork();
     if (abort) this.response.destroy();
     else this.response.end();
     this.onClosed(this);
+    this.endedResolve();
   }
 
-  private enqueue(event: LoggedEvent): void {
+  /** Called by the shared heartbeat every half period: a stream silent for a whole one gets a comment. */
+  heartbeat(): void {
     if (this.closed) return;
+    if (++this.idleTicks >= 2) this.write(KEEPALIVE);
+  }
+
+  /**
+   * The response's socket, when frames may be written to it directly: the headers are out and the
+   * body is chunked (HTTP/1.1), so a frame prepared as a chunk is exactly what `response.write` would
+   * have sent. `socket` is only set on the response that owns the connection; `end()` still writes the
+   * last chunk, in order behind ours.
+   */
+  private directSocket(): Socket | undefined {
+    const socket = this.response.socket;
+    if (!socket || !this.response.headersSent || !this.response.chunkedEncoding) return undefined;
+    return socket.writable ? socket : undefined;
+  }
+
+  private onBatch(batch: EventBatch): void {
+    if (this.closed) return;
+    if (this.live) {
+      const { first } = batch;
+      if (
+        batch.chained &&
+        first.seq > this.lastSentSeq &&
+        (first.prevSeq === undefined || first.prevSeq <= this.lastSentSeq)
+      ) {
+        this.lastSentSeq = batch.last.seq;
+        if (!this.write(batch.bytes)) this.startPump(true);
+        return;
+      }
+    }
+    for (const event of batch.events) if (!this.enqueue(event)) return;
+    if (this.live) this.startPump(false);
+  }
+
+  /** Queues a live event; false when the queue outgrew the limit and the client was dropped. */
+  private enqueue(event: LoggedEvent): boolean {
     this.queue.push(event);
-    this.queuedBytes += event.json.length;
+    this.queuedBytes += event.frame.length;
     if (this.queuedBytes > this.deps.settings.maxBufferedBytes) {
       this.deps.logger.warn?.(`SSE client of ${this.sessionId} is too slow; disconnecting it`, 'SseClient');
       this.close({ abort: true });
-      return;
+      return false;
     }
-    this.wake?.();
+    return true;
   }
 
-  /** Sends live events in order, refilling any hole from the log, until closed. */
-  private async pump(): Promise<void> {
-    while (!this.closed) {
+  private startPump(waitForDrain: boolean): void {
+    this.live = false;
+    this.pump(waitForDrain).catch((error: unknown) => this.fail(error));
+  }
+
+  /** Sends queued live events in order, refilling any hole from the log; then the client is live. */
+  private async pump(waitForDrain = false): Promise<void> {
+    this.live = false;
+    if (waitForDrain) await this.drained();
+    for (;;) {
+      if (this.closed) return;
       const event = this.queue.shift();
-      if (!event) {
-        await new Promise<void>((resolve) => (this.wake = resolve));
-        this.wake = undefined;
-        continue;
-      }
-      this.queuedBytes -= event.json.length;
+      if (!event) break;
+      this.queuedBytes -= event.frame.length;
       if (event.seq <= this.lastSentSeq) continue;
       if (event.prevSeq !== undefined && event.prevSeq > this.lastSentSeq)
         await this.replayUpTo(event.prevSeq);
-      if (event.seq > this.lastSentSeq) await this.send(event);
+      if (!this.closed && event.seq > this.lastSentSeq && !this.send(event)) await this.drained();
     }
+    // Nothing queued, and no await since the queue was seen empty: from here the fan-out writes.
+    this.live = true;
   }
 
   private async replayUpTo(untilSeq: number): Promise<void> {
     if (untilSeq <= this.lastSentSeq) return;
     for await (const event of this.deps.reader.read(this.sessionId, this.lastSentSeq, untilSeq)) {
       if (this.closed) return;
-      if (event.seq > this.lastSentSeq) await this.send(event);
+      if (event.seq > this.lastSentSeq && !this.send(event)) await this.drained();
     }
   }
 
-  private async send(event: LoggedEvent): Promise<void> {
+  /**
+   * Sends one event off the fast path (replay, queue). Consecutive ones are corked together until the
+   * next tick: one write for a run of frames. False when the caller must wait for `drained()`.
+   */
+  private send(event: LoggedEvent): boolean {
     this.lastSentSeq = event.seq;
-    if (this.write(sseFrame(event))) return;
-    // The socket is behind. Wait for it (only this client's pump waits); the fan-out keeps queueing,
-    // and `enqueue` drops the client if that queue outgrows the limit.
-    await new Promise<void>((resolve) => {
+    if (this.socket && !this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(this.uncork);
+    }
+    return this.write(event);
+  }
+
+  private readonly uncork = (): void => {
+    if (!this.corked) return;
+    this.corked = false;
+    this.socket?.uncork();
+  };
+
+  /** Resolves once the socket has taken what was written (or the stream ended). */
+  private drained(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    const emitter = this.socket ?? this.response;
+    const drained = new Promise<void>((resolve) => {
       const done = () => {
-        this.response.off('drain', done);
-        this.response.off('close', done);
+        emitter.off('drain', done);
+        emitter.off('close', done);
+        this.stopWaiting = undefined;
         resolve();
       };
-      this.response.on('drain', done);
-      this.response.on('close', done);
+      emitter.on('drain', done);
+      emitter.on('close', done);
+      this.stopWaiting = done;
     });
+    // Corked output only moves once uncorked (listening first: nothing to miss).
+    this.uncork();
+    return drained;
+  }
+
+  /** Fails the stream on our side: says so in an `event: error` frame, then ends it; the client resumes. */
+  private fail(error: unknown): void {
+    if (this.closed) return;
+    this.deps.logger.warn?.(
+      `SSE stream of ${this.sessionId} failed: ${(error as Error).message}`,
+      'SseClient',
+    );
+    this.write(sseErrorFrame(this.lastSentSeq, 'the event stream failed; reconnect with Last-Event-ID'));
+    this.close();
   }
 
   /** Writes if still open; false when the socket's buffer is full. Past the limit, drops the client. */
-  private write(chunk: string): boolean {
+  private write(bytes: SseBytes): boolean {
     if (this.closed) return true;
-    if (this.response.write(chunk)) return true;
-    if (this.response.writableLength > this.deps.settings.maxBufferedBytes) {
+    this.idleTicks = 0;
+    if (this.socket ? this.socket.write(bytes.chunk) : this.response.write(bytes.frame)) return true;
+    if ((this.socket ?? this.response).writableLength > this.deps.settings.maxBufferedBytes) {
       this.deps.logger.warn?.(
         `SSE client of ${this.sessionId} stopped reading; disconnecting it`,
         'SseClient',

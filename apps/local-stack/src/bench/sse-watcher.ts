@@ -1,4 +1,5 @@
 import net from 'net';
+import { StringDecoder } from 'string_decoder';
 
 /** One SSE event as the bench saw it arrive. */
 export interface ReceivedEvent {
@@ -25,9 +26,16 @@ export interface SseWatcherOptions {
 }
 
 /**
+ * Where every watcher's socket reads land (`onread`): each read is handled before the next one can
+ * happen, so one buffer serves them all and no Buffer is allocated per read.
+ */
+const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
+
+/**
  * A minimal SSE client on a raw socket: HTTP/1.1 GET, chunked transfer decoding, `id:`/`event:`/`data:`
  * parsing. Tens of thousands of them fit in the bench process, where fetch() would cost far more per
- * stream and blur what the gateway costs per client.
+ * stream and blur what the gateway costs per client. It shares the machine with the gateway, so its
+ * reads skip the stream machinery (`onread` into one shared buffer) and its parsing copies little.
  */
 export class SseWatcher {
   readonly events: ReceivedEvent[] = [];
@@ -37,9 +45,13 @@ export class SseWatcher {
   private headerText = '';
   private headersDone = false;
   private chunked = false;
-  /** Chunked decoding state: bytes still due in the current chunk, or -1 while reading a size line. */
-  private chunkRemaining = -1;
-  private raw: Buffer = Buffer.alloc(0);
+  /** Chunked decoding state: bytes still due in the current chunk's payload. */
+  private chunkRemaining = 0;
+  /** Chunked decoding state: what is being read now. */
+  private chunkState: 'size' | 'payload' | 'crlf' = 'size';
+  /** An incomplete chunk size line, carried to the next read. */
+  private sizeLine = '';
+  private readonly decoder = new StringDecoder('utf8');
   private text = '';
   private closedResolve?: () => void;
   readonly closed = new Promise<void>((resolve) => (this.closedResolve = resolve));
@@ -51,35 +63,42 @@ export class SseWatcher {
     const url = new URL(this.options.gatewayUrl);
     const path = `/v1/sessions/${this.options.sessionId}/events/stream${this.options.query ?? ''}`;
     return new Promise((resolve, reject) => {
-      const socket = net.connect({ host: url.hostname, port: Number(url.port) });
+      let opened = false;
+      const onBytes = (bytes: Buffer) => {
+        if (this.headersDone) return this.readBody(bytes);
+        const status = this.readHeaders(bytes);
+        if (status === undefined) return;
+        clearTimeout(timer);
+        if (status !== 200) {
+          socket.destroy();
+          return reject(new Error(`SSE stream of ${this.options.sessionId} answered ${status}`));
+        }
+        opened = true;
+        resolve();
+      };
+      const socket = net.connect({
+        host: url.hostname,
+        port: Number(url.port),
+        onread: {
+          buffer: READ_BUFFER,
+          callback: (length: number, buffer: Uint8Array) => {
+            onBytes(Buffer.from(buffer.buffer, buffer.byteOffset, length));
+            return true;
+          },
+        },
+      });
       this.socket = socket;
       socket.setNoDelay(true);
       const timer = setTimeout(() => {
         socket.destroy();
         reject(new Error(`SSE stream of ${this.options.sessionId} did not open within ${timeoutMs} ms`));
       }, timeoutMs);
-      let opened = false;
       socket.once('connect', () =>
         socket.write(
           `GET ${path} HTTP/1.1\r\nHost: ${url.host}\r\nAuthorization: Bearer ${this.options.masterKey}\r\n` +
             'Accept: text/event-stream\r\n\r\n',
         ),
       );
-      socket.on('data', (chunk: Buffer) => {
-        if (!this.headersDone) {
-          const status = this.readHeaders(chunk);
-          if (status === undefined) return;
-          clearTimeout(timer);
-          if (status !== 200) {
-            socket.destroy();
-            return reject(new Error(`SSE stream of ${this.options.sessionId} answered ${status}`));
-          }
-          opened = true;
-          resolve();
-          return;
-        }
-        this.readBody(chunk);
-      });
       socket.once('error', (error) => {
         clearTimeout(timer);
         if (!opened) reject(error);
@@ -97,8 +116,8 @@ export class SseWatcher {
   }
 
   /** Returns the status code once the header block is complete (and feeds the rest to the body). */
-  private readHeaders(chunk: Buffer): number | undefined {
-    this.headerText += chunk.toString('latin1');
+  private readHeaders(bytes: Buffer): number | undefined {
+    this.headerText += bytes.toString('latin1');
     const end = this.headerText.indexOf('\r\n\r\n');
     if (end < 0) return undefined;
     const head = this.headerText.slice(0, end);
@@ -110,63 +129,71 @@ export class SseWatcher {
     return Number(/^HTTP\/1\.[01] (\d{3})/.exec(head)?.[1] ?? 0);
   }
 
-  private readBody(chunk: Buffer): void {
-    if (!this.chunked) return this.readText(chunk.toString('utf8'));
-    this.raw = this.raw.length ? Buffer.concat([this.raw, chunk]) : chunk;
+  /** `bytes` is only valid during this call (the shared read buffer): what is kept is decoded or copied. */
+  private readBody(bytes: Buffer): void {
+    if (!this.chunked) return this.readText(this.decoder.write(bytes));
+    let text = '';
     let offset = 0;
-    const payload: Buffer[] = [];
-    while (offset < this.raw.length) {
-      if (this.chunkRemaining < 0) {
-        const lineEnd = this.raw.indexOf('\r\n', offset);
-        if (lineEnd < 0) break;
-        this.chunkRemaining = parseInt(this.raw.toString('latin1', offset, lineEnd), 16);
-        offset = lineEnd + 2;
-        if (this.chunkRemaining === 0) return this.close();
-        continue;
+    while (offset < bytes.length) {
+      if (this.chunkState === 'size') {
+        const lineEnd = bytes.indexOf(0x0a, offset);
+        if (lineEnd < 0) {
+          this.sizeLine += bytes.toString('latin1', offset);
+          break;
+        }
+        const line = this.sizeLine + bytes.toString('latin1', offset, lineEnd);
+        this.sizeLine = '';
+        offset = lineEnd + 1;
+        this.chunkRemaining = parseInt(line, 16);
+        if (this.chunkRemaining === 0) {
+          if (text) this.readText(text);
+          return this.close();
+        }
+        this.chunkState = 'payload';
+      } else if (this.chunkState === 'payload') {
+        const take = Math.min(this.chunkRemaining, bytes.length - offset);
+        text += this.decoder.write(bytes.subarray(offset, offset + take));
+        offset += take;
+        this.chunkRemaining -= take;
+        if (this.chunkRemaining === 0) this.chunkState = 'crlf';
+      } else {
+        // The chunk's closing CRLF (possibly split across reads): skip to its LF.
+        if (bytes[offset++] === 0x0a) this.chunkState = 'size';
       }
-      const take = Math.min(this.chunkRemaining, this.raw.length - offset);
-      payload.push(this.raw.subarray(offset, offset + take));
-      offset += take;
-      this.chunkRemaining -= take;
-      if (this.chunkRemaining > 0) break;
-      // The chunk's closing CRLF: wait for it if it has not arrived yet.
-      if (this.raw.length - offset < 2) {
-        this.chunkRemaining = 0;
-        break;
-      }
-      offset += 2;
-      this.chunkRemaining = -1;
     }
-    this.raw = this.raw.subarray(offset);
-    if (this.chunkRemaining === 0 && this.raw.length >= 2) {
-      this.raw = this.raw.subarray(2);
-      this.chunkRemaining = -1;
-    }
-    if (payload.length) this.readText(Buffer.concat(payload).toString('utf8'));
+    if (text) this.readText(text);
   }
 
   private readText(text: string): void {
     const receivedAtMs = Date.now();
     const receivedAtMono = performance.now();
-    this.text += text;
+    const buffer = this.text ? this.text + text : text;
+    let start = 0;
     let boundary: number;
-    while ((boundary = this.text.indexOf('\n\n')) >= 0) {
-      const block = this.text.slice(0, boundary);
-      this.text = this.text.slice(boundary + 2);
-      if (block.startsWith(':')) continue;
+    while ((boundary = buffer.indexOf('\n\n', start)) >= 0) {
+      const blockStart = start;
+      start = boundary + 2;
+      if (buffer.charCodeAt(blockStart) === 0x3a /* ':' a comment */) continue;
       let seq = NaN;
       let type = '';
       let data = '';
-      for (const line of block.split('\n')) {
-        if (line.startsWith('id: ')) seq = Number(line.slice(4));
-        else if (line.startsWith('event: ')) type = line.slice(7);
-        else if (line.startsWith('data: ')) data = line.slice(6);
+      for (let lineStart = blockStart; lineStart < boundary;) {
+        let lineEnd = buffer.indexOf('\n', lineStart);
+        if (lineEnd < 0 || lineEnd > boundary) lineEnd = boundary;
+        if (buffer.startsWith('id: ', lineStart)) seq = Number(buffer.slice(lineStart + 4, lineEnd));
+        else if (buffer.startsWith('event: ', lineStart)) type = buffer.slice(lineStart + 7, lineEnd);
+        else if (buffer.startsWith('data: ', lineStart)) data = buffer.slice(lineStart + 6, lineEnd);
+        lineStart = lineEnd + 1;
       }
       const event: ReceivedEvent = { seq, type, data, receivedAtMs, receivedAtMono };
       this.eventCount++;
       this.lastType = type;
       if (this.options.keepEvents) this.events.push(event);
-      if (this.options.onEvent?.(event)) return this.close();
+      if (this.options.onEvent?.(event)) {
+        this.text = '';
+        return this.close();
+      }
     }
+    this.text = start === 0 ? buffer : buffer.slice(start);
   }
 }
