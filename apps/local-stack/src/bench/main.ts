@@ -5,6 +5,7 @@ import os from 'os';
 import path from 'path';
 import { natsNames } from '@lap/contracts';
 import { NatsClient } from '@lap/messaging';
+import { NatsServerProcess } from '../infrastructure/nats-server-process';
 import { measureAddedLatency } from './added-latency';
 import type { BenchContext } from './bench-context';
 import { backendPids, createBenchDatabase } from './bench-database';
@@ -16,8 +17,8 @@ import { formatProfileSummary, summarizeProfileDir } from './cpu-profile-summary
 import { measureFanout } from './fanout-delay';
 import { GatewayApi } from './gateway-api';
 import { measureNatsLimits } from './nats-limits';
+import { deletePrefixedStreams } from './prefixed-streams';
 import { waitForProjection } from './projection-lag';
-import { deletePrefixedStreams, startPrivateNats } from './private-nats';
 import { renderResultsTable } from './results-table';
 import { measureRunnerCapacity } from './runner-capacity';
 import { REPO_ROOT } from './service-process';
@@ -73,8 +74,10 @@ async function runPlatformMeasurements(
     const url = natsUrl;
     cleanup.push(`streams of ${prefix}`, async () => void (await deletePrefixedStreams(url, prefix)));
   } else {
-    const nats = await startPrivateNats();
-    cleanup.push('private nats-server', nats.stop);
+    // A server of the bench's own: its CPU is the bench's alone, and nothing is left on a shared one.
+    const nats = new NatsServerProcess({ name: 'bench-nats', readyTimeoutMs: 10_000, stopTimeoutMs: 10_000 });
+    cleanup.push('private nats-server', () => nats.destroy());
+    await nats.start();
     natsUrl = nats.url;
     natsPid = nats.pid;
   }

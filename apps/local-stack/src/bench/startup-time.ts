@@ -4,7 +4,7 @@ import os from 'os';
 import path from 'path';
 import { pollUntil, sleep, withTimeout } from './bounded';
 import { freePort } from './free-port';
-import { deletePrefixedStreams } from './private-nats';
+import { deletePrefixedStreams } from './prefixed-streams';
 import { REPO_ROOT } from './service-process';
 import { median } from './statistics';
 

@@ -1,7 +1,5 @@
-import { spawn, spawnSync, type ChildProcess } from 'child_process';
-import { mkdirSync } from 'fs';
 import path from 'path';
-import { NatsClient } from '@lap/messaging';
+import { hasJetStream, NatsServerNotFoundError, NatsServerProcess } from './nats-server-process';
 
 export interface StartedNats {
   url: string;
@@ -36,43 +34,23 @@ export async function startLocalNats(
     log(`using the NATS server already running at ${url}`);
     return { url, owned: false, stop: async () => undefined };
   }
-  if (spawnSync('nats-server', ['--version']).error) throw new NatsNotFoundError(port);
-  const storeDir = path.join(dataDir, 'nats');
-  mkdirSync(storeDir, { recursive: true });
-  const child = spawn('nats-server', ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', storeDir], {
-    stdio: ['ignore', 'ignore', 'pipe'],
+  const server = new NatsServerProcess({
+    port,
+    storeDir: path.join(dataDir, 'nats'),
+    output: (line) => {
+      if (/\[(ERR|FTL)\]/.test(line)) log(`nats-server: ${line.trim()}`);
+    },
+    readyTimeoutMs: 10_000,
   });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    const text = chunk.toString();
-    if (/\[(ERR|FTL)\]/.test(text)) log(`nats-server: ${text.trim()}`);
-  });
-  for (let i = 0; i < 100; i++) {
-    if (child.exitCode !== null) throw new Error(`nats-server exited with code ${child.exitCode}`);
-    if (await hasJetStream(url)) return { url, owned: true, stop: () => stopChild(child) };
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  await stopChild(child);
-  throw new Error(`nats-server did not become ready on ${url}`);
-}
-
-/** True when a NATS server answers at `url` with JetStream enabled. */
-export async function hasJetStream(url: string): Promise<boolean> {
-  const client = await NatsClient.connect({ url, name: 'local-stack-probe' }).catch(() => undefined);
-  if (!client) return false;
   try {
-    await client.jsm.getAccountInfo();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.close();
+    await server.start();
+  } catch (error) {
+    if (error instanceof NatsServerNotFoundError) throw new NatsNotFoundError(port);
+    throw new Error(
+      `${(error as Error).message}\n` +
+        `Free port ${port} or choose another one (LOCAL_NATS_PORT), or point the platform at a running ` +
+        'server: NATS_URL=nats://host:4222 npm start',
+    );
   }
-}
-
-function stopChild(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-  });
+  return { url, owned: true, stop: () => server.stop() };
 }

@@ -5,8 +5,8 @@ import path from 'path';
 import { natsNames, type NatsNames } from '@lap/contracts';
 import { NatsClient } from '@lap/messaging';
 import { createTestDatabase, TEST_POSTGRES_URL, type TestDatabase, DatabaseRelay } from '@lap/testing';
+import { NatsServerProcess } from '../../../src/infrastructure/nats-server-process';
 import { freePort } from './free-port';
-import { PrivateNatsServer } from './private-nats-server';
 import { ServiceProcess } from './service-process';
 
 export interface ChaosPlatformOptions {
@@ -49,7 +49,7 @@ export class ChaosPlatform {
   private constructor(
     readonly options: ChaosPlatformOptions,
     readonly workDir: string,
-    readonly nats: PrivateNatsServer,
+    readonly nats: NatsServerProcess,
     readonly databaseRelay: DatabaseRelay,
   ) {}
 
@@ -59,7 +59,13 @@ export class ChaosPlatform {
     const platform = new ChaosPlatform(
       options,
       workDir,
-      new PrivateNatsServer(path.join(workDir, 'nats-store'), path.join(workDir, 'nats-server.log')),
+      // Its own port and store, so a test can kill and restart it without touching the shared server.
+      new NatsServerProcess({
+        storeDir: path.join(workDir, 'nats-store'),
+        name: 'chaos',
+        output: { file: path.join(workDir, 'nats-server.log') },
+        readyTimeoutMs: 20_000,
+      }),
       new DatabaseRelay({ host: postgres.hostname, port: Number(postgres.port || 5432) }),
     );
     try {
@@ -185,7 +191,8 @@ export class ChaosPlatform {
     await Promise.allSettled(this.services.map((service) => service.stop()));
     await this.client?.close().catch(() => undefined);
     await this.databaseRelay.restore().catch(() => undefined);
-    await this.nats.destroy().catch(() => undefined);
+    await this.nats.stop().catch(() => undefined);
+    rmSync(this.nats.storeDir, { recursive: true, force: true });
     await this.databaseRelay.cut();
     await this.database?.drop().catch(() => undefined);
     if (keepLogs) process.stdout.write(`chaos: service logs kept in ${this.workDir}\n`);

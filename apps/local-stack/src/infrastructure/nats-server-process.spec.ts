@@ -1,0 +1,132 @@
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import { createServer, type AddressInfo, type Server } from 'net';
+import os from 'os';
+import path from 'path';
+import { NatsClient } from '@lap/messaging';
+import { hasJetStream, NatsServerNotFoundError, NatsServerProcess } from './nats-server-process';
+
+/** True while a process with this pid exists. */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function storedMessages(url: string, stream: string): Promise<number> {
+  const client = await NatsClient.connect({ url, name: 'nats-server-process-spec' });
+  try {
+    return (await client.jsm.streams.info(stream)).state.messages;
+  } finally {
+    await client.close();
+  }
+}
+
+describe('NatsServerProcess (a real nats-server)', () => {
+  const workDir = mkdtempSync(path.join(os.tmpdir(), 'lap-nats-server-process-spec-'));
+  const logFile = path.join(workDir, 'nats-server.log');
+  const server = new NatsServerProcess({ name: 'spec', output: { file: logFile }, readyTimeoutMs: 20_000 });
+  const pids: number[] = [];
+
+  afterAll(async () => {
+    await server.destroy();
+    rmSync(workDir, { recursive: true, force: true });
+  });
+
+  it('starts on a free port with JetStream answering', async () => {
+    await server.start();
+    pids.push(server.pid!);
+    expect(server.running).toBe(true);
+    expect(server.url).toMatch(/^nats:\/\/127\.0\.0\.1:\d+$/);
+    expect(server.url).not.toBe('nats://127.0.0.1:4222');
+    expect(await hasJetStream(server.url)).toBe(true);
+    await expect(server.start()).rejects.toThrow(/already running/);
+  });
+
+  it('keeps the port and a stream’s data across a kill -9 and a graceful restart', async () => {
+    const url = server.url;
+    const client = await NatsClient.connect({ url, name: 'nats-server-process-spec' });
+    try {
+      await client.jsm.streams.add({ name: 'SPEC', subjects: ['spec.>'] });
+      for (let i = 0; i < 5; i++) await client.js.publish(`spec.${i}`, `message ${i}`);
+    } finally {
+      await client.close();
+    }
+
+    await server.restart(200);
+    pids.push(server.pid!);
+    expect(alive(pids[0])).toBe(false);
+    expect(server.url).toBe(url);
+    expect(await storedMessages(url, 'SPEC')).toBe(5);
+
+    await server.restart(0, 'SIGTERM');
+    pids.push(server.pid!);
+    expect(alive(pids[1])).toBe(false);
+    expect(server.url).toBe(url);
+    expect(await storedMessages(url, 'SPEC')).toBe(5);
+    expect(new Set(pids).size).toBe(3);
+
+    const log = readFileSync(logFile, 'utf8');
+    expect(log.match(/^----- start \d+ at /gm)).toHaveLength(3);
+    expect(log).toContain('Server is ready');
+  });
+
+  it('stops (no process left), and destroy deletes a temporary store', async () => {
+    await server.stop();
+    expect(server.running).toBe(false);
+    expect(pids.some(alive)).toBe(false);
+    expect(await hasJetStream(server.url)).toBe(false);
+
+    const temporary = new NatsServerProcess();
+    await temporary.start();
+    const pid = temporary.pid!;
+    expect(existsSync(temporary.storeDir)).toBe(true);
+    await temporary.destroy();
+    expect(alive(pid)).toBe(false);
+    expect(existsSync(temporary.storeDir)).toBe(false);
+    await expect(temporary.start()).rejects.toThrow(/destroyed/);
+  });
+
+  it('names the cause when the port is taken', async () => {
+    const squatter: Server = createServer();
+    await new Promise<void>((resolve) => squatter.listen(0, '127.0.0.1', () => resolve()));
+    const { port } = squatter.address() as AddressInfo;
+    const blocked = new NatsServerProcess({ port });
+    try {
+      await expect(blocked.start()).rejects.toThrow(
+        new RegExp(`127\\.0\\.0\\.1:${port}.*exited with code 1 while starting: .*address already in use`),
+      );
+      expect(blocked.running).toBe(false);
+    } finally {
+      await blocked.destroy();
+      await new Promise((resolve) => squatter.close(resolve));
+    }
+  });
+
+  it('gives up after the ready timeout, killing a server that ignores SIGTERM', async () => {
+    // Stands in for a server that never listens and will not stop on SIGTERM.
+    const stuck = path.join(workDir, 'stuck-nats-server');
+    writeFileSync(stuck, "#!/bin/sh\ntrap '' TERM\nexec sleep 60\n");
+    chmodSync(stuck, 0o755);
+    const server = new NatsServerProcess({ command: stuck, readyTimeoutMs: 500, stopTimeoutMs: 300 });
+    try {
+      await expect(server.start()).rejects.toThrow(
+        /did not answer with JetStream within 0\.5 s; it was stopped/,
+      );
+      expect(server.running).toBe(false);
+    } finally {
+      await server.destroy();
+    }
+  });
+
+  it('says so when the executable is missing', async () => {
+    const missing = new NatsServerProcess({ command: 'no-such-nats-server' });
+    try {
+      await expect(missing.start()).rejects.toThrow(NatsServerNotFoundError);
+    } finally {
+      await missing.destroy();
+    }
+  });
+});
