@@ -1,5 +1,5 @@
 import { loadConfig } from '@lap/config';
-import { startLocalStack } from './local-stack';
+import { startLocalStack, type RunningStack } from './local-stack';
 import { stackConfigSchema } from './stack-config';
 
 const log = (line: string) => process.stdout.write(`local-stack     | ${line}\n`);
@@ -8,18 +8,21 @@ async function main(): Promise<void> {
   const config = loadConfig(stackConfigSchema);
   const startedAt = Date.now();
   let stopping = false;
-  const stack = await startLocalStack(config, log, (name, code) => {
-    if (stopping) return;
-    log(`${name} exited unexpectedly (code ${code}); stopping everything`);
-    void shutdown(1);
-  });
+  // Set once every service is up: a service that exits before then fails the start on its own.
+  const running: { stack?: RunningStack } = {};
   const shutdown = async (exitCode: number) => {
     if (stopping) return;
     stopping = true;
     log('stopping…');
-    await stack.stop();
+    await running.stack?.stop();
     process.exit(exitCode);
   };
+  const stack = await startLocalStack(config, log, (name, code) => {
+    if (stopping || !running.stack) return;
+    log(`${name} exited unexpectedly (code ${code}); stopping everything`);
+    void shutdown(1);
+  });
+  running.stack = stack;
   process.once('SIGINT', () => void shutdown(0));
   process.once('SIGTERM', () => void shutdown(0));
   // The local default is no secret; a key the operator chose is shown only by its end.

