@@ -82,6 +82,23 @@ export class DurableWorker {
     }
   }
 
+  /**
+   * Work-queue streams only: removes messages the consumer has already acknowledged (below its ack
+   * floor) that the stream still holds. nats-server 2.9 can come back from a restart with an ack
+   * persisted in the consumer but the message's removal lost: the message is then never delivered
+   * again, yet it sits at the head of its subject, where it would hold up the session's next command.
+   * Returns how many were removed.
+   */
+  async removeAcknowledged(): Promise<number> {
+    const { stream, durable } = this.options;
+    const consumer = await this.client.jsm.consumers.info(stream, durable);
+    const { state } = await this.client.jsm.streams.info(stream);
+    const floor = consumer.ack_floor.stream_seq;
+    if (state.messages === 0 || state.first_seq > floor) return 0;
+    const { purged } = await this.client.jsm.streams.purge(stream, { seq: floor + 1 });
+    return purged;
+  }
+
   get activeCount(): number {
     return this.inFlight.size;
   }

@@ -2,7 +2,6 @@ export * from './nats-client';
 export * from './streams';
 export * from './subject-log';
 export * from './nats-headers';
-export * from './jetstream-publisher';
 export * from './durable-worker';
 export * from './rpc';
 export * from './history-reader';

@@ -194,4 +194,40 @@ describe('a durable worker whose consumer is deleted under it', () => {
     });
     await worker.stop();
   });
+
+  it('removes messages its consumer already acknowledged that the stream still holds, and nothing else', async () => {
+    // A stream that keeps acknowledged messages stands in for a work queue after the NATS restart
+    // that lost their removal.
+    const stream = `${nats.prefix.toUpperCase()}_KEPT`;
+    await nats.client.jsm.streams.add({ name: stream, subjects: [`${nats.prefix}.kept.*`] });
+    const worker = new DurableWorker(nats.client, {
+      stream,
+      durable: 'kept_workers',
+      filterSubject: `${nats.prefix}.kept.*`,
+      ackWaitMs: 30_000,
+      concurrency: 10,
+    });
+    await worker.ensureConsumer();
+    expect(await worker.removeAcknowledged()).toBe(0);
+
+    const log = new SubjectLog(nats.client, stream);
+    for (let n = 1; n <= 5; n++) await log.append(`${nats.prefix}.kept.s${n}`, { n }, { msgId: `k${n}` });
+    const held: WorkItem[] = [];
+    worker.start(async (item) => {
+      // The first three are done; the last two stay in progress.
+      if (item.json<{ n: number }>().n <= 3) await item.ack();
+      else held.push(item);
+    });
+    await waitFor(() => held.length === 2, { what: 'the last two messages to be in progress' });
+    await waitFor(
+      async () => (await nats.client.jsm.consumers.info(stream, 'kept_workers')).ack_floor.stream_seq === 3,
+      { what: 'the first three to be acknowledged' },
+    );
+
+    expect(await worker.removeAcknowledged()).toBe(3);
+    const state = (await nats.client.jsm.streams.info(stream)).state;
+    expect({ messages: state.messages, first: state.first_seq }).toEqual({ messages: 2, first: 4 });
+    for (const item of held) await item.ack();
+    await worker.stop();
+  });
 });

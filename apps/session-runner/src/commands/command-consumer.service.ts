@@ -5,7 +5,7 @@ import {
   type OnApplicationShutdown,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
-import { DurableWorker, ensureStreams, NatsClient, type WorkItem } from '@lap/messaging';
+import { DurableWorker, ensureStreams, NatsClient, sleep, type WorkItem } from '@lap/messaging';
 import type { NatsNames } from '@lap/contracts';
 import { CommandProcessor } from './command-processor';
 import { RUNNER_CONFIG, NATS_NAMES } from '../runner.tokens';
@@ -21,6 +21,7 @@ export class CommandConsumerService implements OnApplicationBootstrap, OnApplica
   private readonly logger = new Logger('CommandConsumer');
   private readonly worker: DurableWorker;
   private readonly leases = new Set<WorkItem>();
+  private readonly stopping = new AbortController();
   private renewTimer?: NodeJS.Timeout;
 
   constructor(
@@ -51,6 +52,8 @@ export class CommandConsumerService implements OnApplicationBootstrap, OnApplica
   async onApplicationBootstrap(): Promise<void> {
     await ensureStreams(this.nats.jsm, this.names, ['commands', 'raw']);
     await this.worker.ensureConsumer();
+    await this.removeAcknowledgedCommands();
+    void this.repairAfterReconnects();
     this.control.listen();
     // One timer renews every lease: cheap with thousands of live sessions.
     this.renewTimer = setInterval(
@@ -72,8 +75,39 @@ export class CommandConsumerService implements OnApplicationBootstrap, OnApplica
     );
   }
 
+  /** After NATS comes back, clears what a restart may have left in the work queue (see below). */
+  private async repairAfterReconnects(): Promise<void> {
+    for await (const status of this.nats.connection.status()) {
+      if (this.stopping.signal.aborted) return;
+      if (status.type !== 'reconnect') continue;
+      // JetStream may still be loading its state: try a few times.
+      for (let attempt = 1; attempt <= 5 && !this.stopping.signal.aborted; attempt++) {
+        await sleep(1_000, this.stopping.signal);
+        if (
+          await this.removeAcknowledgedCommands().then(
+            () => true,
+            () => false,
+          )
+        )
+          break;
+      }
+    }
+  }
+
+  /**
+   * A command acknowledged just before a NATS restart can come back in the stream while the consumer
+   * counts it done: never delivered again, it would hold up its session's next command for good.
+   */
+  private async removeAcknowledgedCommands(): Promise<void> {
+    const removed = await this.worker.removeAcknowledged();
+    if (removed > 0) {
+      this.logger.warn(`removed ${removed} already acknowledged command(s) that a NATS restart left queued`);
+    }
+  }
+
   /** Stop taking work; live sessions are handed back at once (nak) for another runner to resume. */
   async onApplicationShutdown(): Promise<void> {
+    this.stopping.abort();
     clearInterval(this.renewTimer);
     this.control.close();
     await this.worker.stop();
