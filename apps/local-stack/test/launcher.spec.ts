@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'child_process';
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'fs';
 import os from 'os';
 import path from 'path';
-import { createTestNats, waitFor, type TestNats } from '@lap/testing';
+import { createTestNats, isProcessAlive, waitFor, type TestNats } from '@lap/testing';
 import { freePort } from '../src/bench/free-port';
 
 const LAUNCHER = path.resolve(__dirname, '../dist/main.js');
@@ -33,15 +33,6 @@ function descendantsOf(pid: number): number[] {
     }
   }
   return found;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 describe('the launcher (npm start) with embedded PostgreSQL', () => {
@@ -111,7 +102,7 @@ describe('the launcher (npm start) with embedded PostgreSQL', () => {
       child.kill(signal);
       expect(await exited).toBe(0);
       expect(output()).toContain('stopping…');
-      expect(processes.filter(isAlive)).toEqual([]);
+      expect(processes.filter(isProcessAlive)).toEqual([]);
       const answer = await fetch(`http://127.0.0.1:${gatewayPort}/readyz`).catch(() => 'refused');
       expect(answer).toBe('refused');
     },

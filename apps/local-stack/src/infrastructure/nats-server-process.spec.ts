@@ -3,17 +3,8 @@ import { createServer, type AddressInfo, type Server } from 'net';
 import os from 'os';
 import path from 'path';
 import { NatsClient } from '@lap/messaging';
+import { isProcessAlive } from '@lap/testing';
 import { hasJetStream, NatsServerNotFoundError, NatsServerProcess } from './nats-server-process';
-
-/** True while a process with this pid exists. */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function storedMessages(url: string, stream: string): Promise<number> {
   const client = await NatsClient.connect({ url, name: 'nats-server-process-spec' });
@@ -57,13 +48,13 @@ describe('NatsServerProcess (a real nats-server)', () => {
 
     await server.restart(200);
     pids.push(server.pid!);
-    expect(alive(pids[0])).toBe(false);
+    expect(isProcessAlive(pids[0])).toBe(false);
     expect(server.url).toBe(url);
     expect(await storedMessages(url, 'SPEC')).toBe(5);
 
     await server.restart(0, 'SIGTERM');
     pids.push(server.pid!);
-    expect(alive(pids[1])).toBe(false);
+    expect(isProcessAlive(pids[1])).toBe(false);
     expect(server.url).toBe(url);
     expect(await storedMessages(url, 'SPEC')).toBe(5);
     expect(new Set(pids).size).toBe(3);
@@ -76,7 +67,7 @@ describe('NatsServerProcess (a real nats-server)', () => {
   it('stops (no process left), and destroy deletes a temporary store', async () => {
     await server.stop();
     expect(server.running).toBe(false);
-    expect(pids.some(alive)).toBe(false);
+    expect(pids.some(isProcessAlive)).toBe(false);
     expect(await hasJetStream(server.url)).toBe(false);
 
     const temporary = new NatsServerProcess();
@@ -84,7 +75,7 @@ describe('NatsServerProcess (a real nats-server)', () => {
     const pid = temporary.pid!;
     expect(existsSync(temporary.storeDir)).toBe(true);
     await temporary.destroy();
-    expect(alive(pid)).toBe(false);
+    expect(isProcessAlive(pid)).toBe(false);
     expect(existsSync(temporary.storeDir)).toBe(false);
     await expect(temporary.start()).rejects.toThrow(/destroyed/);
   });
