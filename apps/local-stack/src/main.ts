@@ -8,6 +8,7 @@ async function main(): Promise<void> {
   const config = loadConfig(stackConfigSchema);
   const startedAt = Date.now();
   let stopping = false;
+  let signalled = false;
   // Set once every service is up: a service that exits before then fails the start on its own.
   const running: { stack?: RunningStack } = {};
   const shutdown = async (exitCode: number) => {
@@ -17,14 +18,22 @@ async function main(): Promise<void> {
     await running.stack?.stop();
     process.exit(exitCode);
   };
+  // Listening from the start: a signal while the services start (the default would kill the launcher
+  // alone and leave them running) stops them once they are up.
+  const onSignal = () => {
+    signalled = true;
+    if (running.stack) void shutdown(0);
+    else log('stopping once every service has started…');
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   const stack = await startLocalStack(config, log, (name, code) => {
     if (stopping || !running.stack) return;
     log(`${name} exited unexpectedly (code ${code}); stopping everything`);
     void shutdown(1);
   });
   running.stack = stack;
-  process.once('SIGINT', () => void shutdown(0));
-  process.once('SIGTERM', () => void shutdown(0));
+  if (signalled) return shutdown(0);
   // The local default is no secret; a key the operator chose is shown only by its end.
   const masterKey =
     config.LAP_MASTER_KEY === 'sk-local'

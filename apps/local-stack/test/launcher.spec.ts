@@ -99,12 +99,17 @@ describe('the launcher (npm start) with embedded PostgreSQL', () => {
       expect(processes.length).toBeGreaterThanOrEqual(6);
 
       const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-      child.kill(signal);
-      expect(await exited).toBe(0);
-      expect(output()).toContain('stopping…');
-      expect(processes.filter(isProcessAlive)).toEqual([]);
-      const answer = await fetch(`http://127.0.0.1:${gatewayPort}/readyz`).catch(() => 'refused');
-      expect(answer).toBe('refused');
+      try {
+        child.kill(signal);
+        expect(await exited).toBe(0);
+        expect(output()).toContain('stopping…');
+        expect(processes.filter(isProcessAlive)).toEqual([]);
+        const answer = await fetch(`http://127.0.0.1:${gatewayPort}/readyz`).catch(() => 'refused');
+        expect(answer).toBe('refused');
+      } finally {
+        // A failed run must not leave services behind for the next one.
+        for (const pid of processes.filter(isProcessAlive)) process.kill(pid, 'SIGKILL');
+      }
     },
     120_000,
   );
