@@ -1,9 +1,6 @@
-/** One parsed SSE frame. */
-export interface SseFrame {
-  id?: string;
-  event?: string;
-  data: string;
-}
+import { sseBlocks, type SseFrame } from '@lap/testing';
+
+export type { SseFrame };
 
 /**
  * A minimal SSE client for tests: fetch + a frame parser that keeps every frame and comment, so tests
@@ -16,7 +13,6 @@ export class SseReader {
   headers = new Headers();
   /** Resolves when the server ends the stream (or the reader is closed). */
   ended: Promise<void>;
-  private buffer = '';
 
   private constructor(
     private readonly response: Response,
@@ -53,38 +49,13 @@ export class SseReader {
 
   private async read(): Promise<void> {
     if (!this.response.body) return;
-    const decoder = new TextDecoder();
     try {
-      for await (const chunk of this.response.body as unknown as AsyncIterable<Uint8Array>) {
-        this.buffer += decoder.decode(chunk, { stream: true });
-        let end: number;
-        while ((end = this.buffer.indexOf('\n\n')) >= 0) {
-          this.parse(this.buffer.slice(0, end));
-          this.buffer = this.buffer.slice(end + 2);
-        }
+      for await (const { frame, comments } of sseBlocks(this.response.body)) {
+        this.comments.push(...comments);
+        if (frame) this.frames.push(frame);
       }
     } catch {
       // Aborted by close(), or the server dropped the connection: either way the stream ended.
     }
-  }
-
-  private parse(block: string): void {
-    const frame: SseFrame = { data: '' };
-    const data: string[] = [];
-    for (const line of block.split('\n')) {
-      if (line.startsWith(':')) {
-        this.comments.push(line.slice(1).trim());
-        continue;
-      }
-      const colon = line.indexOf(':');
-      const field = colon < 0 ? line : line.slice(0, colon);
-      const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
-      if (field === 'id') frame.id = value;
-      else if (field === 'event') frame.event = value;
-      else if (field === 'data') data.push(value);
-    }
-    if (frame.id === undefined && frame.event === undefined && data.length === 0) return;
-    frame.data = data.join('\n');
-    this.frames.push(frame);
   }
 }

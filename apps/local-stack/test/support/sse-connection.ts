@@ -1,4 +1,4 @@
-import { sseBlocks, type SseFrame } from './sse-reader';
+import { sseBlocks, type SseFrame } from '@lap/testing';
 
 export interface SseConnectionResult {
   status: number;
@@ -38,7 +38,7 @@ export async function connectSse(
       signal: abort.signal,
     });
     status = response.status;
-    for await (const frame of sseBlocks(response.body!)) {
+    for await (const { frame } of sseBlocks(response.body!)) {
       if (!frame) continue;
       frames.push(frame);
       if (options.until?.(frame)) return { status, frames, killed };

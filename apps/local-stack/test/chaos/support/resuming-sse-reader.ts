@@ -1,5 +1,5 @@
 import { sleep } from '@lap/messaging';
-import { sseBlocks } from '../../support/sse-reader';
+import { sseBlocks } from '@lap/testing';
 
 export interface SseEventFrame {
   id: string;
@@ -78,7 +78,7 @@ export class ResumingSseReader {
       return;
     }
     this.refused = 0;
-    for await (const block of sseBlocks(response.body!)) {
+    for await (const { frame: block } of sseBlocks(response.body!)) {
       // Comments (heartbeats) and blocks without an id are not events.
       if (block?.id === undefined) continue;
       const frame = { id: block.id, event: block.event ?? '', data: block.data, receivedAt: Date.now() };
