@@ -7,10 +7,9 @@ import {
 } from '@nestjs/common';
 import { Header, sessionIdOfSubject, type NatsNames, type SessionEvent } from '@lap/contracts';
 import { isDatabaseUnavailable } from '@lap/db';
-import { DurableWorker, NatsClient, type WorkItem } from '@lap/messaging';
+import { DurableWorker, NatsClient, sleep, type WorkItem } from '@lap/messaging';
 import { NATS_NAMES } from '../messaging/nats-names.token';
 import type { EventToProject, ProjectionOutcome } from './batch-fold';
-import { ConcurrencyLimit } from './concurrency-limit';
 import { ProjectionRepository } from './projection.repository';
 
 /** How long to wait before offering an event whose predecessor is not projected yet. */
@@ -18,13 +17,14 @@ const PREDECESSOR_RETRY_MS = 200;
 /** After this many deliveries, a missing predecessor is taken as gone (aged out of the stream). */
 const MAX_PREDECESSOR_WAITS = 50;
 const MAX_DATABASE_RETRY_MS = 30_000;
-/** Most events of one session written in one transaction (6 parameters each in the insert). */
-const MAX_BATCH = 500;
+/** Most events written in one transaction (6 parameters each in the insert). */
+const MAX_BATCH = 1_000;
 /**
- * Sessions projected at once. Below the pool's 10 connections, so HTTP requests still get one; a
- * session waiting for its turn meanwhile gathers a bigger batch, which is what keeps up under load.
+ * How long the first event of a batch waits for others to join it. Nothing a client streams waits for
+ * the projection (SSE comes from NATS), and one transaction for tens of events instead of one each is
+ * most of what the projection costs the gateway and PostgreSQL.
  */
-const CONCURRENT_TRANSACTIONS = 4;
+const LINGER_MS = 25;
 
 /** `<UPPER PREFIX>_gateway_projector`, derived from the events stream's name (`<UPPER PREFIX>_EVENTS`). */
 export function projectorDurableName(names: NatsNames): string {
@@ -45,16 +45,19 @@ interface QueuedEvent {
  * one durable consumer, so each event is projected once; a redelivered one changes nothing. While the
  * database is down, events are handed back with a growing delay and projected when it returns.
  *
- * One transaction per session at a time: events delivered while it runs queue up, and the next
- * transaction takes all of them. Under light load a batch is the one event just delivered.
+ * One transaction at a time, for every session at once: the events delivered while it runs (or in the
+ * short linger after the first) are the next transaction's batch.
  */
 @Injectable()
 export class EventProjector implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('EventProjector');
   private readonly worker: DurableWorker;
-  /** Per session with a projection in progress, the events delivered but not yet taken into a batch. */
+  /** Per session, the events delivered but not yet taken into a batch. */
   private readonly queues = new Map<string, QueuedEvent[]>();
-  private readonly transactions = new ConcurrencyLimit(CONCURRENT_TRANSACTIONS);
+  private queued = 0;
+  /** When the oldest queued event arrived. */
+  private queuedSince = 0;
+  private flushing = false;
   private started = false;
 
   constructor(
@@ -69,9 +72,8 @@ export class EventProjector implements OnApplicationBootstrap, OnModuleDestroy {
         durable: projectorDurableName(names),
         filterSubject: names.allEvents,
         ackWaitMs: 30_000,
-        // Events queued behind their session's transaction count as in flight, so this caps the
-        // batches: room for many lets a busy session's next transaction take hundreds at once. They
-        // cost only memory (parsed events), the database sees CONCURRENT_TRANSACTIONS at most.
+        // Events queued for the next transaction count as in flight, so this caps the batches. They
+        // cost only memory (parsed events): the database sees one transaction at a time.
         concurrency: 1_000,
         // Across replicas: five of them at full concurrency.
         maxAckPending: 5_000,
@@ -123,73 +125,92 @@ export class EventProjector implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   /**
-   * One projection in progress per session keeps its events in order inside this process, so they
+   * One transaction at a time keeps each session's events in order inside this process, so they
    * neither race for the session's row nor wait on each other as "predecessor not projected yet".
    */
   private enqueue(sessionId: string, queued: QueuedEvent): void {
+    if (this.queued === 0) this.queuedSince = Date.now();
     const queue = this.queues.get(sessionId);
-    if (queue) {
-      queue.push(queued);
-      return;
-    }
-    const fresh = [queued];
-    this.queues.set(sessionId, fresh);
-    void this.drain(sessionId, fresh);
+    if (queue) queue.push(queued);
+    else this.queues.set(sessionId, [queued]);
+    this.queued++;
+    if (!this.flushing) void this.flush();
   }
 
-  /** Projects the session's queue, all that is queued at each turn in one transaction, until it is empty. */
-  private async drain(sessionId: string, queue: QueuedEvent[]): Promise<void> {
-    while (queue.length > 0) {
-      // The batch is taken once a transaction may start: events that arrived while waiting join it.
-      await this.transactions.run(() => this.projectBatch(sessionId, takeBatch(queue)));
+  /** Projects what is queued, a batch per transaction, until nothing is. */
+  private async flush(): Promise<void> {
+    this.flushing = true;
+    try {
+      while (this.queued > 0) {
+        const lingered = Date.now() - this.queuedSince;
+        if (this.queued < MAX_BATCH && lingered < LINGER_MS) await sleep(LINGER_MS - lingered);
+        await this.projectBatch(this.takeBatch());
+      }
+    } finally {
+      this.flushing = false;
     }
-    this.queues.delete(sessionId);
+  }
+
+  /**
+   * Up to MAX_BATCH queued events, each session's in stream order: the order the fold applies them in
+   * (a redelivered event may arrive after its successors).
+   */
+  private takeBatch(): Map<string, QueuedEvent[]> {
+    const batch = new Map<string, QueuedEvent[]>();
+    let room = MAX_BATCH;
+    for (const [sessionId, queue] of this.queues) {
+      if (room === 0) break;
+      queue.sort((a, b) => a.item.seq - b.item.seq);
+      const taken = queue.splice(0, room);
+      batch.set(sessionId, taken);
+      room -= taken.length;
+      if (queue.length === 0) this.queues.delete(sessionId);
+    }
+    this.queued -= MAX_BATCH - room;
+    return batch;
   }
 
   /** Never rejects: every event of the batch is settled, or its promise rejected for the worker to nak. */
-  private async projectBatch(sessionId: string, batch: QueuedEvent[]): Promise<void> {
-    let outcomes: ProjectionOutcome[];
+  private async projectBatch(batch: Map<string, QueuedEvent[]>): Promise<void> {
+    let outcomes: Map<string, ProjectionOutcome[]>;
     try {
       outcomes = await this.projection.project(
-        sessionId,
-        batch.map(({ input }) => input),
+        new Map([...batch].map(([sessionId, queue]) => [sessionId, queue.map(({ input }) => input)])),
       );
     } catch (error) {
-      if (isDatabaseUnavailable(error)) return this.retryLater(sessionId, batch);
-      // Something in the batch broke the transaction: project its events one by one, so that only
-      // the event at fault fails (as it would have alone) and the others are not held back with it.
-      if (batch.length > 1) {
-        for (const queued of batch) await this.projectBatch(sessionId, [queued]);
+      if (isDatabaseUnavailable(error)) return this.retryLater(batch);
+      // Something in the batch broke the transaction: project each session's events, then each event,
+      // apart, so that only the event at fault fails (as it would have alone) and the others go on.
+      if (batch.size > 1) {
+        for (const [sessionId, queue] of batch) await this.projectBatch(new Map([[sessionId, queue]]));
         return;
       }
-      return batch[0].reject(error);
+      const [[sessionId, queue]] = batch;
+      if (queue.length > 1) {
+        for (const queued of queue) await this.projectBatch(new Map([[sessionId, [queued]]]));
+        return;
+      }
+      return queue[0].reject(error);
     }
-    batch.forEach((queued, index) =>
-      settle(queued.item, outcomes[index]).then(queued.resolve, queued.reject),
-    );
+    for (const [sessionId, queue] of batch) {
+      const sessionOutcomes = outcomes.get(sessionId) ?? [];
+      queue.forEach((queued, index) =>
+        settle(queued.item, sessionOutcomes[index]).then(queued.resolve, queued.reject),
+      );
+    }
   }
 
   /** The database is down: hand the batch back, each event with a delay growing with its deliveries. */
-  private retryLater(sessionId: string, batch: QueuedEvent[]): void {
-    if (batch.some(({ item }) => item.deliveryCount === 1)) {
-      this.logger.warn(
-        `database unavailable; ${batch.length} event(s) of session ${sessionId} retried later`,
-      );
+  private retryLater(batch: Map<string, QueuedEvent[]>): void {
+    const events = [...batch.values()].flat();
+    if (events.some(({ item }) => item.deliveryCount === 1)) {
+      this.logger.warn(`database unavailable; ${events.length} event(s) retried later`);
     }
-    for (const { item, resolve } of batch) {
+    for (const { item, resolve } of events) {
       item.nak(Math.min(MAX_DATABASE_RETRY_MS, 500 * 2 ** Math.min(item.deliveryCount, 6)));
       resolve();
     }
   }
-}
-
-/**
- * The first MAX_BATCH queued events in stream order: the order the fold applies them in (a redelivered
- * event may arrive after its successors), and the same row order for every replica's insert.
- */
-function takeBatch(queue: QueuedEvent[]): QueuedEvent[] {
-  queue.sort((a, b) => a.item.seq - b.item.seq);
-  return queue.splice(0, MAX_BATCH);
 }
 
 async function settle(item: WorkItem, outcome: ProjectionOutcome): Promise<void> {

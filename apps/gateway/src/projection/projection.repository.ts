@@ -1,29 +1,44 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import type { SessionOutputs } from '@lap/contracts';
 import type { SessionStatus } from '../sessions/session.entity';
 import { foldBatch, type EventToProject, type ProjectedSession, type ProjectionOutcome } from './batch-fold';
 
 export type { EventToProject, ProjectionOutcome } from './batch-fold';
 
+/** Events to project, by session id, each session's in stream order. */
+export type SessionBatches = ReadonlyMap<string, readonly EventToProject[]>;
+
 /**
- * Writes a batch of one session's events into `session_events` and folds them into its `sessions`
- * row, in one transaction: an insert, a locking select and an update, whatever the batch's size.
+ * Writes batches of events into `session_events` and folds each session's into its `sessions` row, in
+ * one transaction whatever the number of sessions and events: an insert, a locking select and an update.
  */
 @Injectable()
 export class ProjectionRepository {
   constructor(@Inject(DataSource) private readonly dataSource: DataSource) {}
 
-  /** Returns one outcome per event, in the order given. */
-  async project(sessionId: string, events: readonly EventToProject[]): Promise<ProjectionOutcome[]> {
-    if (events.length === 0) return []; // no `VALUES` to insert
+  /** Returns, by session, one outcome per event in the order given. */
+  async project(batches: SessionBatches): Promise<Map<string, ProjectionOutcome[]>> {
+    const outcomes = new Map<string, ProjectionOutcome[]>();
+    if (![...batches.values()].some((events) => events.length > 0)) return outcomes; // no `VALUES`
     return this.dataSource.transaction(async (manager) => {
-      await insertEvents(manager, sessionId, events);
-      const session = await lockSession(manager, sessionId);
-      if (!session) return events.map((): ProjectionOutcome => 'no_session');
-      const folded = foldBatch(session, events);
-      if (folded.changed) await updateSession(manager, sessionId, folded.session);
-      return folded.outcomes;
+      await insertEvents(manager, batches);
+      const sessions = await lockSessions(manager, [...batches.keys()]);
+      const changed = new Map<string, ProjectedSession>();
+      for (const [sessionId, events] of batches) {
+        const session = sessions.get(sessionId);
+        if (!session) {
+          outcomes.set(
+            sessionId,
+            events.map((): ProjectionOutcome => 'no_session'),
+          );
+          continue;
+        }
+        const folded = foldBatch(session, events);
+        outcomes.set(sessionId, folded.outcomes);
+        if (folded.changed) changed.set(sessionId, folded.session);
+      }
+      await updateSessions(manager, changed);
+      return outcomes;
     });
   }
 }
@@ -33,20 +48,21 @@ const INSERT_COLUMNS = ['seq', 'event_id', 'session_id', 'type', 'body', 'proces
 /**
  * Lists every event, even one that waits for its predecessor or has no session row (yet). Idempotent:
  * a redelivered event (same sequence or id) inserts nothing, also when it appears twice in the batch.
+ * Rows go in stream order, the same for every replica, so two replicas inserting the same events wait
+ * for each other instead of deadlocking.
  */
-async function insertEvents(
-  manager: EntityManager,
-  sessionId: string,
-  events: readonly EventToProject[],
-): Promise<void> {
-  const rows = events.map(({ seq, event }) => [
-    seq,
-    event.id,
-    sessionId,
-    event.type,
-    JSON.stringify(event),
-    validDate(event.processed_at) ?? new Date(),
-  ]);
+async function insertEvents(manager: EntityManager, batches: SessionBatches): Promise<void> {
+  const rows = [...batches]
+    .flatMap(([sessionId, events]) => events.map((input) => ({ sessionId, ...input })))
+    .sort((a, b) => a.seq - b.seq)
+    .map(({ sessionId, seq, event }) => [
+      seq,
+      event.id,
+      sessionId,
+      event.type,
+      JSON.stringify(event),
+      validDate(event.processed_at) ?? new Date(),
+    ]);
   await manager.query(
     `INSERT INTO session_events (${INSERT_COLUMNS.join(', ')})
      VALUES ${rows.map((row, index) => placeholders(index * row.length, row.length)).join(', ')}
@@ -60,25 +76,49 @@ function placeholders(first: number, count: number): string {
   return `(${Array.from({ length: count }, (_, i) => `$${first + i + 1}`).join(', ')})`;
 }
 
-/** Locked until the transaction ends, so another replica's batch for this session waits for ours. */
-async function lockSession(manager: EntityManager, sessionId: string): Promise<ProjectedSession | undefined> {
-  const rows: Array<{ status: SessionStatus; outputs: SessionOutputs; last_event_seq: string }> =
-    await manager.query('SELECT status, outputs, last_event_seq FROM sessions WHERE id = $1 FOR UPDATE', [
-      sessionId,
-    ]);
-  if (rows.length === 0) return undefined;
-  const [{ status, outputs, last_event_seq }] = rows;
-  return { status, outputs, lastEventSeq: Number(last_event_seq) };
+/**
+ * Locked until the transaction ends, so another replica's batch for these sessions waits for ours;
+ * taken in id order, so two replicas locking overlapping sessions cannot deadlock.
+ */
+async function lockSessions(
+  manager: EntityManager,
+  sessionIds: string[],
+): Promise<Map<string, ProjectedSession>> {
+  const rows: Array<{
+    id: string;
+    status: SessionStatus;
+    outputs: ProjectedSession['outputs'];
+    last_event_seq: string;
+  }> = await manager.query(
+    'SELECT id, status, outputs, last_event_seq FROM sessions WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE',
+    [sessionIds],
+  );
+  return new Map(
+    rows.map(({ id, status, outputs, last_event_seq }) => [
+      id,
+      { status, outputs, lastEventSeq: Number(last_event_seq) },
+    ]),
+  );
 }
 
-async function updateSession(
-  manager: EntityManager,
-  sessionId: string,
-  { status, outputs, lastEventSeq }: ProjectedSession,
-): Promise<void> {
+async function updateSessions(manager: EntityManager, changed: Map<string, ProjectedSession>): Promise<void> {
+  if (changed.size === 0) return;
+  const values = [...changed].flatMap(([sessionId, { status, outputs, lastEventSeq }]) => [
+    sessionId,
+    status,
+    JSON.stringify(outputs),
+    lastEventSeq,
+  ]);
+  const rows = [...changed.keys()].map(
+    (_, index) =>
+      `($${index * 4 + 2}::text, $${index * 4 + 3}::text, $${index * 4 + 4}::jsonb, $${index * 4 + 5}::bigint)`,
+  );
   await manager.query(
-    `UPDATE sessions SET status = $2, outputs = $3, last_event_seq = $4, updated_at = $5 WHERE id = $1`,
-    [sessionId, status, JSON.stringify(outputs), lastEventSeq, new Date()],
+    `UPDATE sessions AS s
+     SET status = v.status, outputs = v.outputs, last_event_seq = v.last_event_seq, updated_at = $1
+     FROM (VALUES ${rows.join(', ')}) AS v(id, status, outputs, last_event_seq)
+     WHERE s.id = v.id`,
+    [new Date(), ...values],
   );
 }
 
