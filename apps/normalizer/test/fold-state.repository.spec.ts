@@ -70,4 +70,66 @@ describe('FoldStateRepository (real NATS KV)', () => {
     ).rejects.toBeInstanceOf(FoldStateConflictError);
     expect(await states.load(sessionId)).toMatchObject({ state: { lastRawSeq: 14 }, fromMemory: false });
   });
+
+  describe('saveSoon', () => {
+    const bucketState = async (sessionId: string) => {
+      const reader = await FoldStateRepository.open(nats.client, nats.names);
+      return reader.load(sessionId);
+    };
+
+    it('writes a busy session once for several states, the newest, and answers loads with it meanwhile', async () => {
+      const sessionId = newSessionId();
+      const writes = jest.spyOn(states, 'save');
+      let loaded = await states.load(sessionId);
+      const saves: Promise<void>[] = [];
+      for (const lastRawSeq of [1, 2, 3]) {
+        saves.push(states.saveSoon(sessionId, { ...initialFoldState(), lastRawSeq }, loaded));
+        loaded = await states.load(sessionId);
+        expect(loaded).toMatchObject({ state: { lastRawSeq }, fromMemory: true });
+      }
+      expect((await bucketState(sessionId)).revision).toBeNull();
+
+      await Promise.all(saves);
+      expect(writes).toHaveBeenCalledTimes(1);
+      writes.mockRestore();
+      const written = await bucketState(sessionId);
+      expect(written.state.lastRawSeq).toBe(3);
+      expect(await states.load(sessionId)).toEqual({ ...written, fromMemory: true });
+    });
+
+    it('fails a state and every state folded on it when another writer moved on; the next load reads the bucket', async () => {
+      const sessionId = newSessionId();
+      const first = await states.save(sessionId, { ...initialFoldState(), lastRawSeq: 1 }, null);
+      const rival = await FoldStateRepository.open(nats.client, nats.names);
+      await rival.save(sessionId, { ...initialFoldState(), lastRawSeq: 7 }, first);
+
+      const second = states.saveSoon(
+        sessionId,
+        { ...initialFoldState(), lastRawSeq: 2 },
+        await states.load(sessionId),
+      );
+      const third = states.saveSoon(
+        sessionId,
+        { ...initialFoldState(), lastRawSeq: 3 },
+        await states.load(sessionId),
+      );
+      await expect(second).rejects.toBeInstanceOf(FoldStateConflictError);
+      await expect(third).rejects.toBeInstanceOf(FoldStateConflictError);
+      expect(await states.load(sessionId)).toMatchObject({ state: { lastRawSeq: 7 }, fromMemory: false });
+    });
+
+    it('writes the waiting state before a load goes to the bucket', async () => {
+      const sessionId = newSessionId();
+      const saved = states.saveSoon(
+        sessionId,
+        { ...initialFoldState(), lastRawSeq: 4 },
+        await states.load(sessionId),
+      );
+      expect(await states.load(sessionId, { fresh: true })).toMatchObject({
+        state: { lastRawSeq: 4 },
+        fromMemory: false,
+      });
+      await expect(saved).resolves.toBeUndefined();
+    });
+  });
 });

@@ -2,6 +2,7 @@ export * from './nats-client';
 export * from './streams';
 export * from './subject-log';
 export * from './nats-headers';
+export * from './jetstream-publisher';
 export * from './durable-worker';
 export * from './rpc';
 export * from './history-reader';

@@ -1,6 +1,7 @@
 import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+import { JetStreamPublisher } from './jetstream-publisher';
 
 export interface NatsClientOptions {
   url: string;
@@ -13,11 +14,16 @@ export interface NatsClientOptions {
  * never take a service down, only pause it.
  */
 export class NatsClient {
+  /** Publishes to JetStream and waits for the ack (see SubjectLog for fenced, deduplicated appends). */
+  readonly publisher: JetStreamPublisher;
+
   private constructor(
     readonly connection: NatsConnection,
     readonly js: JetStreamClient,
     readonly jsm: JetStreamManager,
-  ) {}
+  ) {
+    this.publisher = new JetStreamPublisher(connection);
+  }
 
   static async connect(options: NatsClientOptions): Promise<NatsClient> {
     const connection = await connect({
@@ -51,5 +57,6 @@ export class NatsClient {
   async close(): Promise<void> {
     if (this.connection.isClosed()) return;
     await this.connection.drain().catch(() => this.connection.close());
+    this.publisher.close();
   }
 }

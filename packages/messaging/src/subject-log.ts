@@ -2,7 +2,7 @@ import { Header } from '@lap/contracts';
 import { JetStreamApiCodes, type StoredMsg } from '@nats-io/jetstream';
 import { encodeJson } from './json-codec';
 import type { NatsClient } from './nats-client';
-import { fromNatsHeaders, toNatsHeaders } from './nats-headers';
+import { fromNatsHeaders } from './nats-headers';
 import { isTransientNatsError } from './transient-errors';
 
 /** Names the process that appended a record (see `SubjectLogOptions.writerId`). */
@@ -85,13 +85,11 @@ export class SubjectLog {
     const giveUpAt = Date.now() + (this.options.retryForMs ?? 0);
     for (let attempt = 1; ; attempt++) {
       try {
-        const ack = await this.nats.js.publish(subject, payload, {
-          msgID: options.msgId,
-          headers: toNatsHeaders(headers),
-          timeout: options.timeoutMs ?? this.options.attemptTimeoutMs ?? 10_000,
-          ...(options.expectLastSubjectSeq === undefined
-            ? {}
-            : { expect: { lastSubjectSequence: options.expectLastSubjectSeq } }),
+        const ack = await this.nats.publisher.publish(subject, payload, {
+          msgId: options.msgId,
+          expectLastSubjectSeq: options.expectLastSubjectSeq,
+          headers,
+          timeoutMs: options.timeoutMs ?? this.options.attemptTimeoutMs ?? 10_000,
         });
         if (ack.duplicate) await this.checkDuplicateIsOurs(subject, ack.seq, options.expectLastSubjectSeq);
         return { seq: ack.seq, duplicate: ack.duplicate };

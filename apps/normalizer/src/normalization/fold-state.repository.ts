@@ -26,6 +26,19 @@ export class FoldStateConflictError extends Error {
 const REMEMBERED_SESSIONS = 10_000;
 
 /**
+ * How long a state handed to `saveSoon` waits for the session's next ones, which replace it: a busy
+ * session's state is written about this often instead of once per run.
+ */
+const SAVE_DELAY_MS = 50;
+
+/** A session's latest fold state, not written yet, and who waits for it to be. */
+interface PendingSave {
+  state: FoldState;
+  waiters: Array<{ resolve(): void; reject(error: unknown): void }>;
+  timer?: NodeJS.Timeout;
+}
+
+/**
  * Per-session fold state in a JetStream KV bucket (key: session id, value: FoldState JSON). Saves are
  * compare-and-set on the revision read, so two replicas can never both advance a session from one state.
  *
@@ -34,9 +47,17 @@ const REMEMBERED_SESSIONS = 10_000;
  * compare-and-set (or the fenced events publish) then fails, the memory is dropped, and the record is
  * retried against the bucket. Callers that find a remembered state unexpectedly behind ask for a fresh
  * one (`load(id, { fresh: true })`).
+ *
+ * `saveSoon` writes a busy session's state once for many runs: a newer state replaces one still
+ * waiting, and every caller's promise settles with the write that covers its state. Until then `load`
+ * answers with the newest state; a load that goes to the bucket writes this process's states first.
  */
 export class FoldStateRepository {
   private readonly remembered = new Map<string, StoredFoldState>();
+  private readonly pending = new Map<string, PendingSave>();
+  private readonly writing = new Map<string, Promise<void>>();
+  /** Sessions forgotten while a write was due: their next load goes to the bucket. */
+  private readonly stale = new Set<string>();
 
   constructor(private readonly bucket: KV) {}
 
@@ -45,13 +66,16 @@ export class FoldStateRepository {
   }
 
   async load(sessionId: string, { fresh = false } = {}): Promise<LoadedFoldState> {
-    const remembered = fresh ? undefined : this.remembered.get(sessionId);
+    const remembered = fresh || this.stale.has(sessionId) ? undefined : this.remembered.get(sessionId);
     if (remembered) {
       // Re-inserted so the Map's order stays least recently used first.
       this.remembered.delete(sessionId);
       this.remembered.set(sessionId, remembered);
-      return { ...remembered, fromMemory: true };
+      const newest = this.pending.get(sessionId)?.state ?? remembered.state;
+      return { state: newest, revision: remembered.revision, fromMemory: true };
     }
+    await this.flush(sessionId);
+    this.stale.delete(sessionId);
     this.remembered.delete(sessionId);
     const entry = await this.bucket.get(sessionId);
     if (!entry || entry.operation !== 'PUT') {
@@ -78,16 +102,92 @@ export class FoldStateRepository {
     return saved;
   }
 
+  /**
+   * Saves `state`, the fold of `loaded` and later records, within SAVE_DELAY_MS, together with the
+   * session's next states; resolves once a write covering it is done. Rejects as `save` does, and
+   * then so do the states handed in after it (they were folded on top of it).
+   */
+  saveSoon(sessionId: string, state: FoldState, loaded: LoadedFoldState): Promise<void> {
+    if (!loaded.fromMemory) this.remember(sessionId, { state: loaded.state, revision: loaded.revision });
+    return new Promise((resolve, reject) => {
+      const pending = this.pending.get(sessionId);
+      if (pending) {
+        pending.state = state;
+        pending.waiters.push({ resolve, reject });
+        return;
+      }
+      const created: PendingSave = { state, waiters: [{ resolve, reject }] };
+      this.pending.set(sessionId, created);
+      if (!this.writing.has(sessionId)) this.writeLater(sessionId, created);
+    });
+  }
+
+  /** Writes the session's state waiting in `saveSoon` now; resolves (never rejects) once it is written. */
+  async flush(sessionId: string): Promise<void> {
+    for (;;) {
+      const inFlight = this.writing.get(sessionId);
+      if (inFlight) {
+        await inFlight.catch(() => undefined);
+        continue;
+      }
+      const pending = this.pending.get(sessionId);
+      if (!pending) return;
+      this.write(sessionId, pending);
+    }
+  }
+
+  /** Writes every state waiting in `saveSoon` (shutting down). */
+  async flushAll(): Promise<void> {
+    const sessions = new Set([...this.pending.keys(), ...this.writing.keys()]);
+    await Promise.all([...sessions].map((sessionId) => this.flush(sessionId)));
+  }
+
   /** Drops what is remembered of the session: its next load reads the bucket. */
   forget(sessionId: string): void {
-    this.remembered.delete(sessionId);
+    if (this.pending.has(sessionId) || this.writing.has(sessionId)) this.stale.add(sessionId);
+    else this.remembered.delete(sessionId);
+  }
+
+  private writeLater(sessionId: string, pending: PendingSave): void {
+    pending.timer = setTimeout(() => {
+      if (this.pending.get(sessionId) === pending && !this.writing.has(sessionId))
+        this.write(sessionId, pending);
+    }, SAVE_DELAY_MS);
+  }
+
+  private write(sessionId: string, pending: PendingSave): void {
+    this.pending.delete(sessionId);
+    clearTimeout(pending.timer);
+    const write = this.save(sessionId, pending.state, this.remembered.get(sessionId)?.revision ?? null)
+      .then(
+        () => pending.waiters.forEach((waiter) => waiter.resolve()),
+        (error) => {
+          pending.waiters.forEach((waiter) => waiter.reject(error));
+          const next = this.pending.get(sessionId);
+          this.pending.delete(sessionId);
+          clearTimeout(next?.timer);
+          next?.waiters.forEach((waiter) => waiter.reject(error));
+          throw error;
+        },
+      )
+      .finally(() => {
+        this.writing.delete(sessionId);
+        const next = this.pending.get(sessionId);
+        if (next && !next.timer) this.writeLater(sessionId, next);
+      });
+    write.catch(() => undefined); // its waiters got the error
+    this.writing.set(sessionId, write);
   }
 
   private remember(sessionId: string, stored: StoredFoldState): void {
     this.remembered.delete(sessionId);
     this.remembered.set(sessionId, stored);
-    if (this.remembered.size > REMEMBERED_SESSIONS) {
-      this.remembered.delete(this.remembered.keys().next().value!);
+    if (this.remembered.size <= REMEMBERED_SESSIONS) return;
+    for (const oldest of this.remembered.keys()) {
+      // A session with a write due needs its revision: drop the next one.
+      if (this.pending.has(oldest) || this.writing.has(oldest)) continue;
+      this.remembered.delete(oldest);
+      return;
     }
   }
 }

@@ -109,6 +109,7 @@ export class NormalizationService implements OnApplicationBootstrap, OnApplicati
   async onApplicationShutdown(): Promise<void> {
     this.stopping = true;
     await this.worker.stop();
+    await this.normalizer.settle();
     clearInterval(this.renewTimer);
   }
 }

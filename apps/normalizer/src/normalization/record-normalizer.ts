@@ -34,8 +34,14 @@ const NOTE_COUNTERS: Record<FoldNote['kind'], NormalizerCounter> = {
  * its first record's predecessor is not folded yet, otherwise fold the records, publish their events,
  * save the state with compare-and-set, and acknowledge them. Every step can be repeated after a crash:
  * the fold is pure and event ids are deterministic, so a repeat stores nothing new.
+ *
+ * The save is off the events' path: the session's next run folds on the new state at once, and the
+ * records are acknowledged when a (shared, slightly later) write of a state covering them is done.
  */
 export class RecordNormalizer {
+  /** Records folded and published, waiting for their state to be written before they are settled. */
+  private readonly settling = new Set<Promise<void>>();
+
   constructor(
     private readonly states: FoldStateRepository,
     private readonly publisher: EventPublisher,
@@ -44,9 +50,19 @@ export class RecordNormalizer {
     private readonly logger: LoggerService,
   ) {}
 
-  /** Normalizes the record, or hands it back at once when its predecessor is not folded yet. */
+  /**
+   * Normalizes the record, or hands it back at once when its predecessor is not folded yet; resolves
+   * once it is settled.
+   */
   async normalize(item: WorkItem): Promise<void> {
     if ((await this.normalizeRun([item])) === 0) this.handBack(item);
+    await this.settle();
+  }
+
+  /** Writes the fold states not saved yet and waits until the records they cover are settled. */
+  async settle(): Promise<void> {
+    await this.states.flushAll();
+    await Promise.all(this.settling);
   }
 
   /** True when `item` is the raw record its session wrote right after `previous`. */
@@ -160,12 +176,33 @@ export class RecordNormalizer {
     const published = await this.publisher.publish(sessionId, events, stored.state.lastEventSeq);
     this.metrics.increment('normalizer_events_published_total', published.stored);
     this.metrics.increment('normalizer_events_duplicate_total', published.duplicates);
-    await this.states.save(sessionId, { ...state, lastEventSeq: published.lastSeq }, stored.revision);
-    this.metrics.increment('normalizer_fold_runs_total');
-    this.metrics.increment('normalizer_records_folded_total', toFold.length - poison);
-    this.metrics.increment('normalizer_records_poison_total', poison);
-    for (const item of toFold) await item.ack();
+    const saved = this.states.saveSoon(sessionId, { ...state, lastEventSeq: published.lastSeq }, stored);
+    this.settleWhenSaved(saved, toFold, sessionId, poison);
     return run.length;
+  }
+
+  /** Acknowledges the folded records once their state is written; hands them back if it cannot be. */
+  private settleWhenSaved(saved: Promise<void>, folded: WorkItem[], sessionId: string, poison: number): void {
+    const settling = saved
+      .then(
+        async () => {
+          this.metrics.increment('normalizer_fold_runs_total');
+          this.metrics.increment('normalizer_records_folded_total', folded.length - poison);
+          this.metrics.increment('normalizer_records_poison_total', poison);
+          for (const item of folded) await item.ack();
+        },
+        (error) => {
+          let delayMs = TRANSIENT_RETRY_MS;
+          try {
+            delayMs = this.retryDelayAfter(error, folded[0], sessionId);
+          } catch {
+            this.logger.warn(`saving the fold state of ${sessionId} failed: ${(error as Error)?.message}`);
+          }
+          for (const item of folded) if (!item.settled()) item.nak(delayMs);
+        },
+      )
+      .finally(() => this.settling.delete(settling));
+    this.settling.add(settling);
   }
 
   /**
