@@ -27,6 +27,8 @@ export interface BenchOptions {
   latencySessions: number;
   latencyRate: number;
   latencySeconds: number;
+  /** The latency run is repeated: the machine is shared and noisy, so the median run is reported. */
+  latencyRepeats: number;
   throughputSessions: number;
   throughputFrames: number;
   fanoutClients: number[];
@@ -49,6 +51,7 @@ const PRESETS: Record<
     latencySessions: 10,
     latencyRate: 1000,
     latencySeconds: 8,
+    latencyRepeats: 3,
     throughputSessions: 16,
     throughputFrames: 500,
     fanoutClients: [1, 100, 1000],
@@ -66,6 +69,7 @@ const PRESETS: Record<
     latencySessions: 10,
     latencyRate: 1000,
     latencySeconds: 20,
+    latencyRepeats: 3,
     throughputSessions: 32,
     throughputFrames: 1500,
     fanoutClients: [1, 100, 1000],
@@ -83,6 +87,7 @@ const PRESETS: Record<
 const USAGE = `npm run bench -- [--quick] [--only=${MEASUREMENTS.join(',')}] [--profile]
   [--nats-url=nats://…] [--postgres-url=postgres://…] [--out=bench-results]
   [--frame-bytes=N] [--latency-sessions=N] [--latency-rate=N] [--latency-seconds=N]
+  [--latency-repeats=N]
   [--throughput-sessions=N] [--throughput-frames=N] [--fanout-clients=1,100,1000] [--fanout-frames=N]
   [--fanout-pace-ms=N] [--upstream-watchers=1,100] [--sse-clients=N] [--sse-sessions=N]
   [--runner-sessions=500,1000,2000] [--startup-repeats=N] [--normalizers=N]`;

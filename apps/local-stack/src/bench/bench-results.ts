@@ -1,4 +1,4 @@
-import type { AddedLatency } from './added-latency';
+import type { AddedLatencyRuns } from './added-latency';
 import type { BenchOptions } from './bench-options';
 import type { ProfileSummary } from './cpu-profile-summary';
 import type { FanoutPoint } from './fanout-delay';
@@ -26,7 +26,7 @@ export interface BenchResults {
     loadAverageAfter?: number[];
   };
   nats?: NatsLimits & { parameters: Record<string, number> };
-  latency?: AddedLatency;
+  latency?: AddedLatencyRuns;
   /** The PostgreSQL projection catching up after (1), before anything else is measured. */
   projectionAfterLatency?: ProjectionCatchUp;
   throughput?: Throughput;

@@ -6,7 +6,7 @@ import path from 'path';
 import { natsNames } from '@lap/contracts';
 import { NatsClient } from '@lap/messaging';
 import { NatsServerProcess } from '../infrastructure/nats-server-process';
-import { measureAddedLatency } from './added-latency';
+import { measureAddedLatency, summarizeLatencyRuns, type AddedLatency } from './added-latency';
 import type { BenchContext } from './bench-context';
 import { backendPids, createBenchDatabase } from './bench-database';
 import { BenchUsageError, parseBenchOptions, type BenchOptions, type MeasurementName } from './bench-options';
@@ -144,15 +144,20 @@ async function runPlatformMeasurements(
     if (limits) results.nats = { ...limits, parameters };
   }
   if (wants('latency')) {
-    results.latency = await attempt(results, 'latency', () =>
-      measureAddedLatency(ctx, {
-        sessions: options.latencySessions,
-        ratePerSecond: options.latencyRate,
-        durationMs: options.latencySeconds * 1000,
-        frameBytes: options.frameBytes,
-        warmupFraction: 0.1,
-      }),
-    );
+    const runs: AddedLatency[] = [];
+    for (let repeat = 1; repeat <= options.latencyRepeats; repeat++) {
+      const run = await attempt(results, 'latency', () =>
+        measureAddedLatency(ctx, {
+          sessions: options.latencySessions,
+          ratePerSecond: options.latencyRate,
+          durationMs: options.latencySeconds * 1000,
+          frameBytes: options.frameBytes,
+          warmupFraction: 0.1,
+        }),
+      );
+      if (run) runs.push(run);
+    }
+    if (runs.length > 0) results.latency = summarizeLatencyRuns(runs);
     results.projectionAfterLatency = await attempt(results, 'latency', () =>
       waitForProjection(ctx, options.mode === 'quick' ? 20_000 : 120_000),
     );
