@@ -7,6 +7,8 @@ export interface NatsClientOptions {
   url: string;
   /** Shown in the server's connection list: which service this is. */
   name: string;
+  /** How long the first connection may take (the client library's default is 20 s). */
+  connectTimeoutMs?: number;
 }
 
 /**
@@ -32,6 +34,7 @@ export class NatsClient {
       maxReconnectAttempts: -1,
       reconnectTimeWait: 500,
       waitOnFirstConnect: false,
+      ...(options.connectTimeoutMs === undefined ? {} : { timeout: options.connectTimeoutMs }),
       // Otherwise every request captures an async stack for an error it almost never throws: about a fifth
       // of the normalizer's and runner's CPU in profiles.
       noAsyncTraces: true,

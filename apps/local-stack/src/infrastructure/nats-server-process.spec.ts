@@ -1,5 +1,5 @@
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
-import { createServer, type AddressInfo, type Server } from 'net';
+import { createServer, type AddressInfo, type Server, type Socket } from 'net';
 import os from 'os';
 import path from 'path';
 import { NatsClient } from '@lap/messaging';
@@ -95,6 +95,19 @@ describe('NatsServerProcess (a real nats-server)', () => {
       await new Promise((resolve) => squatter.close(resolve));
     }
   });
+
+  it('does not take a silent listener on the port for NATS', async () => {
+    const accepted: Socket[] = [];
+    const silent: Server = createServer((socket) => accepted.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', () => resolve()));
+    const { port } = silent.address() as AddressInfo;
+    try {
+      expect(await hasJetStream(`nats://127.0.0.1:${port}`, { timeoutMs: 300 })).toBe(false);
+    } finally {
+      for (const socket of accepted) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  }, 10_000);
 
   it('gives up after the ready timeout, killing a server that ignores SIGTERM', async () => {
     // Stands in for a server that never listens and will not stop on SIGTERM.

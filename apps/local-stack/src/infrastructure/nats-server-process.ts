@@ -248,9 +248,16 @@ export class NatsServerProcess {
   }
 }
 
-/** True when a NATS server answers at `url` with JetStream enabled. */
-export async function hasJetStream(url: string): Promise<boolean> {
-  const client = await NatsClient.connect({ url, name: 'local-stack-probe' }).catch(() => undefined);
+/**
+ * True when a NATS server answers at `url` with JetStream enabled. Something else listening there (that
+ * never sends NATS's greeting) counts as no after `timeoutMs`, not after the client's 20 s default.
+ */
+export async function hasJetStream(url: string, { timeoutMs = 2_000 } = {}): Promise<boolean> {
+  const client = await NatsClient.connect({
+    url,
+    name: 'local-stack-probe',
+    connectTimeoutMs: timeoutMs,
+  }).catch(() => undefined);
   if (!client) return false;
   try {
     await client.jsm.getAccountInfo();
