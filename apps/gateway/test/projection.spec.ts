@@ -413,6 +413,57 @@ describe('event projection', () => {
       expect(await session(id)).toMatchObject({ status: 'idle', provider_run_id: 'run-d' });
     });
 
+    it('answers REST reads with what SSE already delivered, waiting for the projection to get there', async () => {
+      const id = await createSession(harness);
+      const running = await writer.append(id, { type: 'session.status_running' });
+      await waitFor(async () => (await projectedSeq(id)) === running.seq, { what: 'running projected' });
+      const release = await lockSessionRow(id);
+      let reads: Promise<[SessionEvent[], { status: string }, { status: string }]>;
+      let idle: Awaited<ReturnType<EventWriter['append']>>;
+      try {
+        await writer.append(id, agentMessage('all done'));
+        idle = await writer.append(id, { type: 'session.status_idle', stop_reason: { type: 'end_turn' } });
+        await projectorWaitsForLock();
+        // Read while the projection of the new events is held up, as a client does right after SSE
+        // showed it `session.status_idle`.
+        reads = Promise.all([
+          listedEvents(id),
+          harness
+            .authed('get', `/v1/sessions/${id}`)
+            .expect(200)
+            .then((r) => r.body),
+          session(id),
+        ]);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      } finally {
+        await release();
+      }
+      const [events, managed, lap] = await reads;
+      expect(events.map((event) => event.type)).toEqual([
+        'session.status_running',
+        'agent.message',
+        'session.status_idle',
+      ]);
+      expect(events.at(-1)!.id).toBe(idle.event.id);
+      expect(managed.status).toBe('idle');
+      expect(lap.status).toBe('idle');
+    });
+
+    it('answers REST reads with what is projected when the projection stays behind', async () => {
+      const id = await createSession(harness);
+      const running = await writer.append(id, { type: 'session.status_running' });
+      await waitFor(async () => (await projectedSeq(id)) === running.seq, { what: 'running projected' });
+      const release = await lockSessionRow(id);
+      try {
+        await writer.append(id, { type: 'session.status_idle', stop_reason: { type: 'end_turn' } });
+        await projectorWaitsForLock();
+        expect((await listedEvents(id)).map((event) => event.type)).toEqual(['session.status_running']);
+        expect((await session(id)).status).toBe('running');
+      } finally {
+        await release();
+      }
+    });
+
     it('fails an event the database refuses alone: the events before it in its batch are projected', async () => {
       const id = await createSession(harness);
       const release = await lockSessionRow(id);

@@ -8,6 +8,7 @@ import type { SessionInput } from '../sessions/sessions.service';
 import type { ListEventsQuery, SendEventsInput, StreamQuery } from './event.schemas';
 import { SessionEventsRepository } from './session-events.repository';
 import { EventLogReader } from './event-log.reader';
+import { ProjectionCatchUp } from '../projection/projection-catch-up';
 
 export interface EventPage {
   data: SessionEvent[];
@@ -21,6 +22,7 @@ export class EventsService {
     private readonly sessions: SessionsService,
     private readonly events: SessionEventsRepository,
     private readonly log: EventLogReader,
+    private readonly projection: ProjectionCatchUp,
   ) {}
 
   /**
@@ -42,9 +44,13 @@ export class EventsService {
     return { data: commands.map((command, i) => acceptedEvent(command, input.events[i])) };
   }
 
-  /** A page of the session's events from the projection, oldest first unless `order=desc`. */
+  /**
+   * A page of the session's events from the projection (holding at least what was streamed before the
+   * call), oldest first unless `order=desc`.
+   */
   async list(principal: Principal, sessionId: string, query: ListEventsQuery): Promise<EventPage> {
     await this.sessions.get(principal, sessionId);
+    await this.projection.awaitSession(sessionId);
     const cursor = query.page ?? query.after;
     const position = cursor === undefined ? undefined : await this.resolvePosition(sessionId, cursor, 'page');
     const rows =
@@ -80,7 +86,10 @@ export class EventsService {
   private async resolvePosition(sessionId: string, value: string, what: string): Promise<number> {
     if (/^\d+$/.test(value)) return Number(value);
     if (value.startsWith('sevt_')) {
-      const seq = await this.events.seqOf(sessionId, value);
+      // An id just seen on the stream may not be projected yet.
+      const seq =
+        (await this.events.seqOf(sessionId, value)) ??
+        (await this.projection.awaitSession(sessionId).then(() => this.events.seqOf(sessionId, value)));
       if (seq !== null) return seq;
       throw ApiError.badRequest(
         `${what}: event "${value}" is not (yet) known for this session; pass its SSE id`,

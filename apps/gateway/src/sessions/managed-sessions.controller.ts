@@ -70,7 +70,7 @@ export class ManagedSessionsController {
 
   @Get(':id')
   async retrieve(@CurrentPrincipal() principal: Principal, @Param('id') id: string) {
-    return toManagedSessionView(await this.sessions.get(principal, id));
+    return toManagedSessionView(await this.sessions.getCurrent(principal, id));
   }
 
   @Post(':id')

@@ -49,7 +49,7 @@ export class SessionsController {
 
   @Get(':id')
   async get(@CurrentPrincipal() principal: Principal, @Param('id') id: string) {
-    return toLapSessionView(await this.sessions.get(principal, id));
+    return toLapSessionView(await this.sessions.getCurrent(principal, id));
   }
 
   @Delete(':id')

@@ -9,6 +9,7 @@ import type { SessionDraft } from './session-draft';
 import { SessionEntity, type SessionStatus } from './session.entity';
 import { CommandNotQueuedError, SessionCommandsPublisher } from './session-commands.publisher';
 import { SessionsRepository } from './sessions.repository';
+import { ProjectionCatchUp } from '../projection/projection-catch-up';
 
 /** A new message makes a resting session pending until its run starts. */
 const RESTING: SessionStatus[] = ['idle', 'error'];
@@ -32,6 +33,7 @@ export class SessionsService {
     private readonly sessions: SessionsRepository,
     private readonly agents: AgentsService,
     private readonly commands: SessionCommandsPublisher,
+    private readonly projection: ProjectionCatchUp,
   ) {}
 
   /**
@@ -118,6 +120,13 @@ export class SessionsService {
     const session = await this.sessions.findExisting(id);
     if (!session || !canSee(principal, session.ownerId)) throw ApiError.notFound(`session "${id}" not found`);
     return session;
+  }
+
+  /** As `get`, once the projection holds every event streamed so far: its status is the one SSE showed last. */
+  async getCurrent(principal: Principal, id: string): Promise<SessionEntity> {
+    await this.get(principal, id);
+    await this.projection.awaitSession(id);
+    return this.get(principal, id);
   }
 
   async updateDetails(
