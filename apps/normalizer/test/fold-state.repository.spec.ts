@@ -97,6 +97,25 @@ describe('FoldStateRepository (real NATS KV)', () => {
       expect(await states.load(sessionId)).toEqual({ ...written, fromMemory: true });
     });
 
+    it('answers loads with the state being written, and writes what is folded on it after', async () => {
+      const sessionId = newSessionId();
+      await states.save(sessionId, { ...initialFoldState(), lastRawSeq: 1 }, null);
+      const first = states.saveSoon(
+        sessionId,
+        { ...initialFoldState(), lastRawSeq: 2 },
+        await states.load(sessionId),
+      );
+      const writing = states.flush(sessionId);
+      // The write of lastRawSeq 2 is in flight: the next run must fold on it, not on the state before.
+      const loaded = await states.load(sessionId);
+      expect(loaded).toMatchObject({ state: { lastRawSeq: 2 }, fromMemory: true });
+      const second = states.saveSoon(sessionId, { ...initialFoldState(), lastRawSeq: 3 }, loaded);
+      expect(states.written(sessionId)).toBeDefined();
+      await Promise.all([writing, first, second]);
+      expect(states.written(sessionId)).toBeUndefined();
+      expect((await bucketState(sessionId)).state.lastRawSeq).toBe(3);
+    });
+
     it('fails a state and every state folded on it when another writer moved on; the next load reads the bucket', async () => {
       const sessionId = newSessionId();
       const first = await states.save(sessionId, { ...initialFoldState(), lastRawSeq: 1 }, null);

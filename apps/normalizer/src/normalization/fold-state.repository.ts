@@ -55,7 +55,8 @@ interface PendingSave {
 export class FoldStateRepository {
   private readonly remembered = new Map<string, StoredFoldState>();
   private readonly pending = new Map<string, PendingSave>();
-  private readonly writing = new Map<string, Promise<void>>();
+  /** The state being written, and the write (rejects when it fails). */
+  private readonly writing = new Map<string, { state: FoldState; done: Promise<void> }>();
   /** Sessions forgotten while a write was due: their next load goes to the bucket. */
   private readonly stale = new Set<string>();
 
@@ -71,7 +72,8 @@ export class FoldStateRepository {
       // Re-inserted so the Map's order stays least recently used first.
       this.remembered.delete(sessionId);
       this.remembered.set(sessionId, remembered);
-      const newest = this.pending.get(sessionId)?.state ?? remembered.state;
+      const newest =
+        this.pending.get(sessionId)?.state ?? this.writing.get(sessionId)?.state ?? remembered.state;
       return { state: newest, revision: remembered.revision, fromMemory: true };
     }
     await this.flush(sessionId);
@@ -122,12 +124,22 @@ export class FoldStateRepository {
     });
   }
 
+  /**
+   * Settles when the newest state `load` gives for the session is written (rejects when that write
+   * fails); undefined when it already is.
+   */
+  written(sessionId: string): Promise<void> | undefined {
+    const pending = this.pending.get(sessionId);
+    if (pending) return new Promise((resolve, reject) => pending.waiters.push({ resolve, reject }));
+    return this.writing.get(sessionId)?.done;
+  }
+
   /** Writes the session's state waiting in `saveSoon` now; resolves (never rejects) once it is written. */
   async flush(sessionId: string): Promise<void> {
     for (;;) {
       const inFlight = this.writing.get(sessionId);
       if (inFlight) {
-        await inFlight.catch(() => undefined);
+        await inFlight.done.catch(() => undefined);
         continue;
       }
       const pending = this.pending.get(sessionId);
@@ -158,7 +170,7 @@ export class FoldStateRepository {
   private write(sessionId: string, pending: PendingSave): void {
     this.pending.delete(sessionId);
     clearTimeout(pending.timer);
-    const write = this.save(sessionId, pending.state, this.remembered.get(sessionId)?.revision ?? null)
+    const done = this.save(sessionId, pending.state, this.remembered.get(sessionId)?.revision ?? null)
       .then(
         () => pending.waiters.forEach((waiter) => waiter.resolve()),
         (error) => {
@@ -174,9 +186,10 @@ export class FoldStateRepository {
         this.writing.delete(sessionId);
         const next = this.pending.get(sessionId);
         if (next && !next.timer) this.writeLater(sessionId, next);
+        else if (!next && this.stale.delete(sessionId)) this.remembered.delete(sessionId);
       });
-    write.catch(() => undefined); // its waiters got the error
-    this.writing.set(sessionId, write);
+    done.catch(() => undefined); // its waiters got the error
+    this.writing.set(sessionId, { state: pending.state, done });
   }
 
   private remember(sessionId: string, stored: StoredFoldState): void {

@@ -145,10 +145,12 @@ export class RecordNormalizer {
       stored = await this.states.load(sessionId, { fresh: true });
       place = await this.placeOf(run, sessionId, stored.state);
     }
-    for (const item of run.slice(0, place.firstNew)) {
-      this.metrics.increment('normalizer_records_duplicate_total');
-      await item.ack();
-    }
+    const duplicates = run.slice(0, place.firstNew);
+    this.metrics.increment('normalizer_records_duplicate_total', duplicates.length);
+    // Folded already, but maybe only into a state not written yet: acked once it is.
+    const written = this.states.written(sessionId);
+    if (written) this.settleWhenWritten(written, duplicates, sessionId);
+    else for (const item of duplicates) await item.ack();
     if (place.turn !== 'fold') return place.firstNew;
 
     const toFold = run.slice(place.firstNew);
@@ -177,30 +179,40 @@ export class RecordNormalizer {
     this.metrics.increment('normalizer_events_published_total', published.stored);
     this.metrics.increment('normalizer_events_duplicate_total', published.duplicates);
     const saved = this.states.saveSoon(sessionId, { ...state, lastEventSeq: published.lastSeq }, stored);
-    this.settleWhenSaved(saved, toFold, sessionId, poison);
+    this.settleWhenWritten(saved, toFold, sessionId, () => {
+      this.metrics.increment('normalizer_fold_runs_total');
+      this.metrics.increment('normalizer_records_folded_total', toFold.length - poison);
+      this.metrics.increment('normalizer_records_poison_total', poison);
+    });
     return run.length;
   }
 
-  /** Acknowledges the folded records once their state is written; hands them back if it cannot be. */
-  private settleWhenSaved(saved: Promise<void>, folded: WorkItem[], sessionId: string, poison: number): void {
-    const settling = saved
+  /** Acknowledges `items` once `written` resolves; hands them back if the state cannot be written. */
+  private settleWhenWritten(
+    written: Promise<void>,
+    items: WorkItem[],
+    sessionId: string,
+    onWritten: () => void = () => undefined,
+  ): void {
+    if (items.length === 0) return;
+    const settling = written
       .then(
         async () => {
-          this.metrics.increment('normalizer_fold_runs_total');
-          this.metrics.increment('normalizer_records_folded_total', folded.length - poison);
-          this.metrics.increment('normalizer_records_poison_total', poison);
-          for (const item of folded) await item.ack();
+          onWritten();
+          for (const item of items) await item.ack();
         },
         (error) => {
           let delayMs = TRANSIENT_RETRY_MS;
           try {
-            delayMs = this.retryDelayAfter(error, folded[0], sessionId);
+            delayMs = this.retryDelayAfter(error, items[0], sessionId);
           } catch {
             this.logger.warn(`saving the fold state of ${sessionId} failed: ${(error as Error)?.message}`);
           }
-          for (const item of folded) if (!item.settled()) item.nak(delayMs);
+          for (const item of items) if (!item.settled()) item.nak(delayMs);
         },
       )
+      // Settling fails only with the connection gone: the records come back to some replica anyway.
+      .catch((error) => this.logger.warn(`settling records of ${sessionId}: ${(error as Error)?.message}`))
       .finally(() => this.settling.delete(settling));
     this.settling.add(settling);
   }
