@@ -386,6 +386,8 @@ describe('event projection', () => {
         });
         await jsm.consumers.add(stream, config);
         await heldByProjector(appended.at(-1)!.seq, appended.length);
+        // Delivered is not yet queued: give the projector a moment to take the deliveries in.
+        await new Promise((resolve) => setTimeout(resolve, 100));
       } finally {
         await release();
       }
@@ -462,6 +464,23 @@ describe('event projection', () => {
       } finally {
         await release();
       }
+    });
+
+    it('projects the other sessions of a batch when one session row stays locked', async () => {
+      const [stuck, free] = [await createSession(harness), await createSession(harness)];
+      const release = await lockSessionRow(stuck);
+      try {
+        await writer.append(stuck, { type: 'session.status_running' });
+        const freeRunning = await writer.append(free, { type: 'session.status_running' });
+        // The batch holding both waits for the lock until its timeout, then each session goes alone.
+        await waitFor(async () => (await projectedSeq(free)) === freeRunning.seq, {
+          what: 'the free session projected while the other row is locked',
+        });
+        expect(await projectedSeq(stuck)).toBe(0);
+      } finally {
+        await release();
+      }
+      await waitFor(async () => (await session(stuck)).status === 'running', { what: 'the stuck one after' });
     });
 
     it('fails an event the database refuses alone: the events before it in its batch are projected', async () => {

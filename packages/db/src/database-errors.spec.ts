@@ -1,5 +1,5 @@
 import { QueryFailedError } from 'typeorm';
-import { isDatabaseUnavailable } from './database-errors';
+import { isDatabaseUnavailable, isTransactionConflict } from './database-errors';
 
 describe('isDatabaseUnavailable', () => {
   it('recognises a refused connection and a server shutting down', () => {
@@ -28,5 +28,22 @@ describe('isDatabaseUnavailable', () => {
     );
     expect(isDatabaseUnavailable(unique)).toBe(false);
     expect(isDatabaseUnavailable(undefined)).toBe(false);
+  });
+});
+
+describe('isTransactionConflict', () => {
+  it('recognizes a lock timeout, a deadlock and a serialization failure, also wrapped by TypeORM', () => {
+    expect(isTransactionConflict({ code: '55P03', message: 'canceling statement due to lock timeout' })).toBe(
+      true,
+    );
+    expect(isTransactionConflict({ name: 'QueryFailedError', driverError: { code: '40P01' } })).toBe(true);
+    expect(isTransactionConflict({ code: '40001' })).toBe(true);
+  });
+
+  it('leaves a bad statement and an unreachable database to the other checks', () => {
+    expect(isTransactionConflict({ code: '22P05', message: 'unsupported Unicode escape sequence' })).toBe(
+      false,
+    );
+    expect(isTransactionConflict({ code: 'ECONNREFUSED' })).toBe(false);
   });
 });

@@ -20,6 +20,31 @@ const UNAVAILABLE_MESSAGE =
  * QueryFailedError, so the wrapped driver error is looked at too.
  */
 export function isDatabaseUnavailable(error: unknown): boolean {
+  return errorChain(error).some(
+    ({ code, message }) =>
+      (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) ||
+      (typeof message === 'string' && UNAVAILABLE_MESSAGE.test(message)),
+  );
+}
+
+const CONFLICT_CODES = new Set([
+  '40001', // serialization_failure
+  '40P01', // deadlock_detected
+  '55P03', // lock_not_available (lock_timeout)
+  '57014', // query_canceled (statement_timeout)
+]);
+
+/**
+ * True when a statement lost to another transaction or ran out of time waiting for it: nothing is
+ * wrong with the statement, and the same work succeeds when tried again a little later.
+ */
+export function isTransactionConflict(error: unknown): boolean {
+  return errorChain(error).some(({ code }) => typeof code === 'string' && CONFLICT_CODES.has(code));
+}
+
+/** The error and the driver errors or causes it wraps, outermost first. */
+function errorChain(error: unknown): Array<{ code?: unknown; message?: unknown }> {
+  const chain: Array<{ code?: unknown; message?: unknown }> = [];
   for (let current = error, depth = 0; current && typeof current === 'object' && depth < 4; depth++) {
     const { code, message, driverError, cause } = current as {
       code?: unknown;
@@ -27,9 +52,8 @@ export function isDatabaseUnavailable(error: unknown): boolean {
       driverError?: unknown;
       cause?: unknown;
     };
-    if (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) return true;
-    if (typeof message === 'string' && UNAVAILABLE_MESSAGE.test(message)) return true;
+    chain.push({ code, message });
     current = driverError ?? cause;
   }
-  return false;
+  return chain;
 }

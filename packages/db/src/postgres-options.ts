@@ -32,6 +32,9 @@ export function postgresOptions(input: PostgresOptionsInput): DataSourceOptions 
       connectionTimeoutMillis: 3_000,
       idleTimeoutMillis: 30_000,
       statement_timeout: 15_000,
+      // A process frozen inside a transaction (SIGSTOP, a paused VM) would otherwise hold its row locks
+      // until PostgreSQL notices the dead connection; this ends such a transaction and frees them.
+      idle_in_transaction_session_timeout: 60_000,
     },
   };
 }

@@ -6,7 +6,7 @@ import {
   type OnModuleDestroy,
 } from '@nestjs/common';
 import { Header, sessionIdOfSubject, type NatsNames, type SessionEvent } from '@lap/contracts';
-import { isDatabaseUnavailable } from '@lap/db';
+import { isDatabaseUnavailable, isTransactionConflict } from '@lap/db';
 import { DurableWorker, NatsClient, sleep, type WorkItem } from '@lap/messaging';
 import { NATS_NAMES } from '../messaging/nats-names.token';
 import type { EventToProject, ProjectionOutcome } from './batch-fold';
@@ -17,6 +17,13 @@ const PREDECESSOR_RETRY_MS = 200;
 /** After this many deliveries, a missing predecessor is taken as gone (aged out of the stream). */
 const MAX_PREDECESSOR_WAITS = 50;
 const MAX_DATABASE_RETRY_MS = 30_000;
+/** How soon a session's events are offered again after its transaction lost to another one. */
+const CONFLICT_RETRY_MS = 1_000;
+/**
+ * After this many deliveries an event PostgreSQL still refuses on its own (a NUL character in jsonb)
+ * is left out of the projection: it stays in JetStream, where SSE and other subscribers read it.
+ */
+const MAX_REFUSED_DELIVERIES = 10;
 /** Most events written in one transaction (6 parameters each in the insert). */
 const MAX_BATCH = 1_000;
 /**
@@ -178,7 +185,10 @@ export class EventProjector implements OnApplicationBootstrap, OnModuleDestroy {
         new Map([...batch].map(([sessionId, queue]) => [sessionId, queue.map(({ input }) => input)])),
       );
     } catch (error) {
-      if (isDatabaseUnavailable(error)) return this.retryLater(batch);
+      if (isDatabaseUnavailable(error)) return this.retryLater(batch, databaseRetryMs);
+      // A lock held elsewhere (or a deadlock): the sessions apart, so only the one in conflict waits.
+      if (isTransactionConflict(error) && batch.size === 1)
+        return this.retryLater(batch, () => CONFLICT_RETRY_MS);
       // Something in the batch broke the transaction: project each session's events, then each event,
       // apart, so that only the event at fault fails (as it would have alone) and the others go on.
       if (batch.size > 1) {
@@ -190,7 +200,7 @@ export class EventProjector implements OnApplicationBootstrap, OnModuleDestroy {
         for (const queued of queue) await this.projectBatch(new Map([[sessionId, [queued]]]));
         return;
       }
-      return queue[0].reject(error);
+      return this.refused(queue[0], error);
     }
     for (const [sessionId, queue] of batch) {
       const sessionOutcomes = outcomes.get(sessionId) ?? [];
@@ -200,17 +210,37 @@ export class EventProjector implements OnApplicationBootstrap, OnModuleDestroy {
     }
   }
 
-  /** The database is down: hand the batch back, each event with a delay growing with its deliveries. */
-  private retryLater(batch: Map<string, QueuedEvent[]>): void {
+  /** Hands the batch back, each event to be offered again after `delayMs(item)`. */
+  private retryLater(batch: Map<string, QueuedEvent[]>, delayMs: (item: WorkItem) => number): void {
     const events = [...batch.values()].flat();
     if (events.some(({ item }) => item.deliveryCount === 1)) {
-      this.logger.warn(`database unavailable; ${events.length} event(s) retried later`);
+      this.logger.warn(`projection failed for now; ${events.length} event(s) retried later`);
     }
     for (const { item, resolve } of events) {
-      item.nak(Math.min(MAX_DATABASE_RETRY_MS, 500 * 2 ** Math.min(item.deliveryCount, 6)));
+      try {
+        item.nak(delayMs(item));
+      } catch {
+        // The connection is closing: the event is redelivered after its ack wait anyway.
+      }
       resolve();
     }
   }
+
+  /** PostgreSQL refuses this event even alone: retried with the worker's backoff, then left out. */
+  private refused(queued: QueuedEvent, error: unknown): void {
+    const { item } = queued;
+    if (item.deliveryCount < MAX_REFUSED_DELIVERIES) return queued.reject(error);
+    this.logger.error(
+      `event #${item.seq} on ${item.subject} left out of the projection after ${item.deliveryCount} refusals: ${(error as Error)?.message}`,
+    );
+    item.term('refused by PostgreSQL');
+    queued.resolve();
+  }
+}
+
+/** The database is down: a delay growing with the event's deliveries. */
+function databaseRetryMs(item: WorkItem): number {
+  return Math.min(MAX_DATABASE_RETRY_MS, 500 * 2 ** Math.min(item.deliveryCount, 6));
 }
 
 async function settle(item: WorkItem, outcome: ProjectionOutcome): Promise<void> {

@@ -9,7 +9,10 @@ import { NATS_NAMES } from '../messaging/nats-names.token';
  * a projector far behind (catching up after an outage) slows reads by this much, never stops them.
  */
 const MAX_WAIT_MS = 500;
-const POLL_MS = 5;
+/** The JetStream lookup of the newest event; without an answer by then (NATS away) the read does not wait. */
+const LOOKUP_TIMEOUT_MS = 250;
+const FIRST_POLL_MS = 5;
+const MAX_POLL_MS = 50;
 
 /**
  * Lets the REST reads see what SSE already delivered. SSE streams come straight from JetStream, while
@@ -25,18 +28,35 @@ export class ProjectionCatchUp {
     @Inject(DataSource) private readonly dataSource: DataSource,
   ) {}
 
-  /** Resolves once the session's newest event in JetStream (as of the call) is projected, or after MAX_WAIT_MS. */
+  /**
+   * Resolves once the session's row has taken in its newest event in JetStream as of the call (and so
+   * every event before it), or after MAX_WAIT_MS. Best effort: with NATS away it waits no longer than
+   * LOOKUP_TIMEOUT_MS, and the read answers from the projection as it is.
+   */
   async awaitSession(sessionId: string): Promise<void> {
-    const newest = await this.nats.jsm.direct.getMessage(this.names.streams.events, {
-      last_by_subj: this.names.events(sessionId),
-    });
-    if (!newest) return;
+    const newest = await this.newestSeq(sessionId);
+    if (newest === 0) return;
     const deadline = Date.now() + MAX_WAIT_MS;
-    while (!(await this.isProjected(newest.seq)) && Date.now() < deadline) await sleep(POLL_MS);
+    for (let pollMs = FIRST_POLL_MS; (await this.projectedSeq(sessionId)) < newest; pollMs *= 2) {
+      const left = deadline - Date.now();
+      if (left <= 0) return;
+      await sleep(Math.min(pollMs, MAX_POLL_MS, left));
+    }
   }
 
-  private async isProjected(seq: number): Promise<boolean> {
-    const rows: unknown[] = await this.dataSource.query('SELECT 1 FROM session_events WHERE seq = $1', [seq]);
-    return rows.length > 0;
+  private async newestSeq(sessionId: string): Promise<number> {
+    const lookup = this.nats.jsm.direct
+      .getMessage(this.names.streams.events, { last_by_subj: this.names.events(sessionId) })
+      .then((newest) => newest?.seq ?? 0)
+      .catch(() => 0);
+    return Promise.race([lookup, sleep(LOOKUP_TIMEOUT_MS).then(() => 0)]);
+  }
+
+  private async projectedSeq(sessionId: string): Promise<number> {
+    const rows: Array<{ last_event_seq: string }> = await this.dataSource.query(
+      'SELECT last_event_seq FROM sessions WHERE id = $1',
+      [sessionId],
+    );
+    return rows.length > 0 ? Number(rows[0].last_event_seq) : Infinity;
   }
 }

@@ -21,6 +21,9 @@ export class ProjectionRepository {
     const outcomes = new Map<string, ProjectionOutcome[]>();
     if (![...batches.values()].some((events) => events.length > 0)) return outcomes; // no `VALUES`
     return this.dataSource.transaction(async (manager) => {
+      // A row held by a stuck transaction fails this one soon (lock_not_available), for the projector
+      // to take the other sessions on without it, instead of stalling all of them.
+      await manager.query(`SET LOCAL lock_timeout = '${LOCK_TIMEOUT_MS}ms'`);
       await insertEvents(manager, batches);
       const sessions = await lockSessions(manager, [...batches.keys()]);
       const changed = new Map<string, ProjectedSession>();
@@ -42,6 +45,8 @@ export class ProjectionRepository {
     });
   }
 }
+
+const LOCK_TIMEOUT_MS = 5_000;
 
 const INSERT_COLUMNS = ['seq', 'event_id', 'session_id', 'type', 'body', 'processed_at'];
 
