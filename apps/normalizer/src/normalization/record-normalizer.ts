@@ -148,7 +148,7 @@ export class RecordNormalizer {
     const duplicates = run.slice(0, place.firstNew);
     this.metrics.increment('normalizer_records_duplicate_total', duplicates.length);
     // Folded already, but maybe only into a state not written yet: acked once it is.
-    const written = this.states.written(sessionId);
+    const written = duplicates.length > 0 ? this.states.written(sessionId) : undefined;
     if (written) this.settleWhenWritten(written, duplicates, sessionId);
     else for (const item of duplicates) await item.ack();
     if (place.turn !== 'fold') return place.firstNew;
@@ -194,7 +194,6 @@ export class RecordNormalizer {
     sessionId: string,
     onWritten: () => void = () => undefined,
   ): void {
-    if (items.length === 0) return;
     const settling = written
       .then(
         async () => {
