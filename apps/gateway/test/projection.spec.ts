@@ -237,16 +237,24 @@ describe('event projection', () => {
       );
     };
 
+    /**
+     * A new session whose row is locked while the projector's transaction for its first event waits on
+     * the lock: what is appended from now on queues up for the next transaction. `release` ends it.
+     */
+    const holdProjection = async () => {
+      const id = await createSession(harness);
+      const transactions = recordTransactions();
+      const release = await lockSessionRow(id);
+      const appended: Appended[] = [await writer.append(id, { type: 'session.status_running' })];
+      await projectorWaitsForLock();
+      return { id, transactions, appended, release };
+    };
+
     afterEach(() => jest.restoreAllMocks());
 
     it('projects a burst in one transaction: every event listed once, in order, the session up to date', async () => {
-      const id = await createSession(harness);
-      const transactions = recordTransactions();
-      const appended: Appended[] = [];
-      const release = await lockSessionRow(id);
+      const { id, transactions, appended, release } = await holdProjection();
       try {
-        appended.push(await writer.append(id, { type: 'session.status_running' }));
-        await projectorWaitsForLock();
         for (let i = 0; i < 100; i++) appended.push(await writer.append(id, agentMessage(`a${i}`)));
         appended.push(
           await writer.append(id, { type: 'session.updated', outputs: { cursor_agent_id: 'bc-burst' } }),
@@ -355,13 +363,8 @@ describe('event projection', () => {
     });
 
     it('lists and applies each event once when a batch holds redeliveries of it', async () => {
-      const id = await createSession(harness);
-      const transactions = recordTransactions();
-      const appended: Appended[] = [];
-      const release = await lockSessionRow(id);
+      const { id, transactions, appended, release } = await holdProjection();
       try {
-        appended.push(await writer.append(id, { type: 'session.status_running' }));
-        await projectorWaitsForLock();
         appended.push(
           await writer.append(id, { type: 'session.updated', outputs: { cursor_run_id: 'run-d' } }),
         );
