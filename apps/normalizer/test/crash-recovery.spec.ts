@@ -177,6 +177,35 @@ describe('normalizer crash windows (real NATS)', () => {
     expect(stored.map((event) => event.data)).toEqual(expected);
   });
 
+  it('hands back every record folded on a state whose write loses the race, and carries on', async () => {
+    const session = new RawSessionWriter(nats.client, nats.names, newSessionId());
+    await session.appendAll(toolRun());
+    /** Another replica creates the session's state just before this one's first write. */
+    class OvertakenRepository extends FoldStateRepository {
+      override async save(sessionId: string, state: FoldState, revision: number | null): Promise<number> {
+        await states.save(sessionId, initialFoldState(), null).catch(() => undefined);
+        return super.save(sessionId, state, revision);
+      }
+    }
+    const metrics = new NormalizerMetrics();
+    const normalizer = normalizerWith(
+      new OvertakenRepository(await openBucket(nats.client, nats.names.buckets.fold)),
+      metrics,
+    );
+
+    // Folded and published one after the other; their state waits to be written, and loses.
+    const items = [];
+    for (const record of session.written.slice(0, 3)) {
+      const item = await rawWorkItemAt(nats, record.seq);
+      expect(await normalizer.normalizeRun([item])).toBe(1);
+      items.push(item);
+    }
+    await normalizer.settle();
+    expect(items.map((item) => item.outcome)).toEqual(['nak', 'nak', 'nak']);
+    expect(metrics.snapshot()).toMatchObject({ normalizer_records_folded_total: 0 });
+    expect(metrics.snapshot().normalizer_state_conflicts_total).toBeGreaterThan(0);
+  });
+
   it('a replica stopped in the middle of the work leaves no gap and no repeat for the next one', async () => {
     // Enough records that the replica is still busy when it is stopped (runs of them fold quickly).
     const sessions = Array.from({ length: 10 }, (_, variant) => ({
