@@ -30,7 +30,7 @@ export function chaosReport(outcome: ChaosOutcome): string {
     `  faults injected: ${outcome.faults.length + Object.values(outcome.cursorFaultsFired).reduce((a, b) => a + b, 0)}`,
     ...[...faultCounts.entries()].sort().map(([kind, n]) => `    ${kind.padEnd(28)} ${n}`),
     `  events checked (JetStream <P>.events.<S> vs undisturbed run): ${sum((v) => v.events.observed)} of ${sum((v) => v.events.expected)} expected; lost ${sum((v) => v.events.lost)}, duplicated ${sum((v) => v.events.duplicated)}, out of order ${sum((v) => v.events.outOfOrder)}; chain breaks ${sum((v) => v.eventChainBreaks)}`,
-    `  SSE frames checked (resuming clients vs JetStream): ${sum((v) => v.sse.observed)}; lost ${sum((v) => v.sse.lost)}, duplicated ${sum((v) => v.sse.duplicated)}, out of order ${sum((v) => v.sse.outOfOrder)}; reconnections ${outcome.sseReconnects}`,
+    `  SSE frames checked (resuming clients vs JetStream): ${sum((v) => v.sse.observed)}; lost ${sum((v) => v.sse.lost)}, duplicated ${sum((v) => v.sse.duplicated)}, out of order ${sum((v) => v.sse.outOfOrder)}; reconnections ${outcome.sseReconnects}, streams ended by a gateway's error frame ${outcome.sseStreamErrors}`,
     `  SSE delivery delay (stored -> received by the client, through the faults): p50 ${seconds(percentile(sseDelays, 50))}, p99 ${seconds(percentile(sseDelays, 99))}, max ${seconds(Math.max(...sseDelays))}`,
     `  raw Cursor frames checked: ${sum((v) => v.cursorFrames)}; duplicated ${sum((v) => v.duplicateCursorFrames)}; raw chain breaks ${sum((v) => v.rawChainBreaks)}; upstream stream connections ${outcome.upstreamConnections} for ${outcome.runs} runs`,
     `  failover (runner lost -> first raw record by the runner that took over):`,

@@ -42,6 +42,8 @@ export interface ChaosOutcome {
   runs: number;
   upstreamConnections: number;
   sseReconnects: number;
+  /** Streams a gateway ended with `event: error` (the client resumed after them). */
+  sseStreamErrors: number;
   /** Messages left in the command queue once everything settled (must be 0). */
   commandsLeft: number;
   /** Subject and body of each command left over (to tell why). */
@@ -248,6 +250,7 @@ export class ChaosRun {
         0,
       ),
       sseReconnects: [...this.readers.values()].reduce((sum, r) => sum + r.reconnects, 0),
+      sseStreamErrors: [...this.readers.values()].reduce((sum, r) => sum + r.streamErrors, 0),
       commandsLeft: left.commands.length,
       leftoverCommands: left.commands,
       rawPending: left.raw,

@@ -29,6 +29,8 @@ export class ResumingSseReader {
   reconnects = 0;
   /** Attempts answered with something other than 200 (503 while PostgreSQL is away, say). */
   refused = 0;
+  /** Streams the gateway ended with an `event: error` frame. */
+  streamErrors = 0;
   private readonly stopping = new AbortController();
   private lastFrameAt = 0;
 
@@ -79,8 +81,14 @@ export class ResumingSseReader {
     }
     this.refused = 0;
     for await (const { frame: block } of sseBlocks(response.body!)) {
-      // Comments (heartbeats) and blocks without an id are not events.
+      // Comments (heartbeats) and blocks without an id are not events. Neither is `event: error`: the
+      // gateway failing the stream on its side (a replay read timed out while NATS restarted, say); it
+      // carries the last event's id so that the client resumes from there.
       if (block?.id === undefined) continue;
+      if (block.event === 'error') {
+        this.streamErrors++;
+        continue;
+      }
       const frame = { id: block.id, event: block.event ?? '', data: block.data, receivedAt: Date.now() };
       this.frames.push(frame);
       this.lastFrameAt = frame.receivedAt;
