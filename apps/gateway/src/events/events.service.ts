@@ -3,6 +3,7 @@ import type { SessionCommand, SessionEvent } from '@lap/contracts';
 import type { Principal } from '../auth/principal';
 import { ApiError } from '../errors/api-error';
 import { SessionsService } from '../sessions/sessions.service';
+import type { SessionEntity } from '../sessions/session.entity';
 import { messageText } from '../sessions/message-text';
 import type { SessionInput } from '../sessions/sessions.service';
 import type { ListEventsQuery, SendEventsInput, StreamQuery } from './event.schemas';
@@ -49,10 +50,10 @@ export class EventsService {
    * call), oldest first unless `order=desc`.
    */
   async list(principal: Principal, sessionId: string, query: ListEventsQuery): Promise<EventPage> {
-    await this.sessions.get(principal, sessionId);
-    await this.projection.awaitSession(sessionId);
+    const session = await this.sessions.get(principal, sessionId);
+    await this.projection.awaitSession(session);
     const cursor = query.page ?? query.after;
-    const position = cursor === undefined ? undefined : await this.resolvePosition(sessionId, cursor, 'page');
+    const position = cursor === undefined ? undefined : await this.resolvePosition(session, cursor, 'page');
     const rows =
       query.order === 'asc'
         ? await this.events.listAfter(sessionId, position ?? 0, query.limit)
@@ -75,21 +76,21 @@ export class EventsService {
     lastEventId: string | undefined,
     query: StreamQuery,
   ): Promise<number> {
-    await this.sessions.get(principal, sessionId);
+    const session = await this.sessions.get(principal, sessionId);
     if (lastEventId !== undefined && lastEventId.trim() !== '') {
-      return this.resolvePosition(sessionId, lastEventId.trim(), 'Last-Event-ID');
+      return this.resolvePosition(session, lastEventId.trim(), 'Last-Event-ID');
     }
-    if (query.after !== undefined) return this.resolvePosition(sessionId, query.after, 'after');
+    if (query.after !== undefined) return this.resolvePosition(session, query.after, 'after');
     return query.live_only ? this.log.newestSeq(sessionId) : 0;
   }
 
-  private async resolvePosition(sessionId: string, value: string, what: string): Promise<number> {
+  private async resolvePosition(session: SessionEntity, value: string, what: string): Promise<number> {
     if (/^\d+$/.test(value)) return Number(value);
     if (value.startsWith('sevt_')) {
       // An id just seen on the stream may not be projected yet.
       const seq =
-        (await this.events.seqOf(sessionId, value)) ??
-        (await this.projection.awaitSession(sessionId).then(() => this.events.seqOf(sessionId, value)));
+        (await this.events.seqOf(session.id, value)) ??
+        (await this.projection.awaitSession(session).then(() => this.events.seqOf(session.id, value)));
       if (seq !== null) return seq;
       throw ApiError.badRequest(
         `${what}: event "${value}" is not (yet) known for this session; pass its SSE id`,

@@ -29,18 +29,21 @@ export class ProjectionCatchUp {
   ) {}
 
   /**
-   * Resolves once the session's row has taken in its newest event in JetStream as of the call (and so
-   * every event before it), or after MAX_WAIT_MS. Best effort: with NATS away it waits no longer than
-   * LOOKUP_TIMEOUT_MS, and the read answers from the projection as it is.
+   * Waits until the session's row has taken in its newest event in JetStream as of the call (and so
+   * every event before it), or MAX_WAIT_MS. `session` is the row as the caller read it: when it is
+   * already there, nothing is read again. Resolves true when it had to wait (the caller's copy is then
+   * older than the row). Best effort: with NATS away it waits no longer than LOOKUP_TIMEOUT_MS, and the
+   * read answers from the projection as it is.
    */
-  async awaitSession(sessionId: string): Promise<void> {
-    const newest = await this.newestSeq(sessionId);
-    if (newest === 0) return;
+  async awaitSession(session: { id: string; lastEventSeq: number }): Promise<boolean> {
+    const newest = await this.newestSeq(session.id);
+    if (newest <= session.lastEventSeq) return false;
     const deadline = Date.now() + MAX_WAIT_MS;
-    for (let pollMs = FIRST_POLL_MS; (await this.projectedSeq(sessionId)) < newest; pollMs *= 2) {
+    for (let pollMs = FIRST_POLL_MS; ; pollMs *= 2) {
       const left = deadline - Date.now();
-      if (left <= 0) return;
+      if (left <= 0) return true;
       await sleep(Math.min(pollMs, MAX_POLL_MS, left));
+      if ((await this.projectedSeq(session.id)) >= newest) return true;
     }
   }
 

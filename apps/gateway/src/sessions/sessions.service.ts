@@ -124,9 +124,8 @@ export class SessionsService {
 
   /** As `get`, once the projection holds every event streamed so far: its status is the one SSE showed last. */
   async getCurrent(principal: Principal, id: string): Promise<SessionEntity> {
-    await this.get(principal, id);
-    await this.projection.awaitSession(id);
-    return this.get(principal, id);
+    const session = await this.get(principal, id);
+    return (await this.projection.awaitSession(session)) ? this.get(principal, id) : session;
   }
 
   async updateDetails(

@@ -148,9 +148,9 @@ export class RecordNormalizer {
     const duplicates = run.slice(0, place.firstNew);
     this.metrics.increment('normalizer_records_duplicate_total', duplicates.length);
     // Folded already, but maybe only into a state not written yet: acked once it is.
-    const written = duplicates.length > 0 ? this.states.written(sessionId) : undefined;
-    if (written) this.settleWhenWritten(written, duplicates, sessionId);
-    else for (const item of duplicates) await item.ack();
+    if (duplicates.length > 0) {
+      this.settleWhenWritten(this.states.written(sessionId) ?? Promise.resolve(), duplicates, sessionId);
+    }
     if (place.turn !== 'fold') return place.firstNew;
 
     const toFold = run.slice(place.firstNew);
