@@ -1,4 +1,4 @@
-import type { RawRecord, SessionEvent, SessionOutputs } from '@lap/contracts';
+import { cursorFramesOf, type RawRecord, type SessionEvent, type SessionOutputs } from '@lap/contracts';
 import { createEmulatorApp, SCENARIO_NAMES, startScenario, type ScenarioName } from '@lap/cursor-emulator';
 import { waitFor } from '@lap/testing';
 import { EmulatorControl } from './support/emulator-control';
@@ -115,9 +115,10 @@ class ScenarioPlayer {
     if (options.interruptAfterFrames !== undefined) {
       await waitFor(
         async () =>
-          (await this.driver.rawRecords(sessionId)).filter(
-            (r) => r.kind === 'cursor.frame' && r.frame.id !== null && r.frame.event !== 'heartbeat',
-          ).length >= options.interruptAfterFrames!,
+          (await this.driver.rawRecords(sessionId))
+            .flatMap(cursorFramesOf)
+            .filter((frame) => frame.id !== null && frame.event !== 'heartbeat').length >=
+          options.interruptAfterFrames!,
         { what: 'the hanging run to reach its hang', timeoutMs: 30_000 },
       );
       await this.driver.interrupt(sessionId);
@@ -178,7 +179,7 @@ class ScenarioPlayer {
    */
   private async expectRawLogWithoutRepeats(sessionId: string): Promise<void> {
     const records = await this.driver.rawRecords(sessionId);
-    const frameIds = records.flatMap((r) => (r.kind === 'cursor.frame' && r.frame.id ? [r.frame.id] : []));
+    const frameIds = records.flatMap(cursorFramesOf).flatMap((frame) => frame.id ?? []);
     expect(new Set(frameIds).size).toBe(frameIds.length);
     const count = (kinds: RawRecord['kind'][]) => records.filter((r) => kinds.includes(r.kind)).length;
     expect(count(['run.settled', 'runner.error'])).toBe(count(['message.taken']));
@@ -613,7 +614,7 @@ describe('Cursor scenarios through runner → normalizer → SSE', () => {
           ]);
         }
         const records: RawRecord[] = await player.driver.rawRecords(played.sessionId);
-        expect(records.some((r) => r.kind === 'cursor.frame')).toBe(false);
+        expect(records.flatMap(cursorFramesOf)).toEqual([]);
         expect(records.pop()).toMatchObject({ kind: 'run.settled', source: 'get_run', status: run.status });
       },
     );

@@ -1,7 +1,7 @@
 import { Client } from 'pg';
 import type { Msg, Subscription } from '@nats-io/nats-core';
 import { readSubjectRange, SubjectLog } from '@lap/messaging';
-import type { RawRecord, SessionEvent } from '@lap/contracts';
+import { cursorFramesOf, type RawRecord, type SessionEvent } from '@lap/contracts';
 import { startInProcessPlatform, type InProcessPlatform } from './support/in-process-platform';
 import { readSse, type SseFrame } from './support/sse-reader';
 
@@ -163,9 +163,9 @@ describe('the seed walkthrough, end to end', () => {
       0,
       last!.seq,
     )) {
-      const r = record.data;
-      if (r.kind === 'cursor.frame' && r.frame.event === 'assistant')
-        deltas.push((r.frame.data as { text: string }).text);
+      for (const frame of cursorFramesOf(record.data)) {
+        if (frame.event === 'assistant') deltas.push((frame.data as { text: string }).text);
+      }
     }
     const messages = events.filter((e) => e.type === 'agent.message') as Array<
       Extract<SessionEvent, { type: 'agent.message' }>

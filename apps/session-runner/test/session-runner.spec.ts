@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
   credentialsRpc,
+  cursorFramesOf,
   Header,
   newCommandId,
   newSessionId,
@@ -104,8 +105,10 @@ describe('session runner against NATS and the Cursor emulator', () => {
     await waitFor(async () => (await settledCount(sessionId)) === 1, { what: 'the run to settle' });
 
     const records = await rawRecords(sessionId);
-    const kinds = records.map((r) =>
-      r.record.kind === 'cursor.frame' ? `frame:${r.record.frame.event}` : r.record.kind,
+    const kinds = records.flatMap((r) =>
+      r.record.kind === 'cursor.frame' || r.record.kind === 'cursor.frames'
+        ? cursorFramesOf(r.record).map((frame) => `frame:${frame.event}`)
+        : [r.record.kind],
     );
     expect(kinds[0]).toBe('message.taken');
     expect(kinds[1]).toBe('cursor.agent_created');
@@ -119,9 +122,7 @@ describe('session runner against NATS and the Cursor emulator', () => {
     records.forEach((r, i) =>
       expect(Number(r.headers[Header.PrevSeq])).toBe(i === 0 ? 0 : records[i - 1].seq),
     );
-    const frameIds = records.flatMap((r) =>
-      r.record.kind === 'cursor.frame' && r.record.frame.id ? [r.record.frame.id] : [],
-    );
+    const frameIds = records.flatMap((r) => cursorFramesOf(r.record).flatMap((frame) => frame.id ?? []));
     expect(new Set(frameIds).size).toBe(frameIds.length);
 
     // The session's repository context reaches Cursor.
@@ -137,6 +138,30 @@ describe('session runner against NATS and the Cursor emulator', () => {
         what: 'the command to be acked',
       },
     );
+  });
+
+  it('records a burst of frames several to a record, every frame once and in order', async () => {
+    const sessionId = newSessionId();
+    await send(message(sessionId, 'Stream fast [scenario:bench][frames:1500][frame_bytes:64][pace:0]'));
+    await waitFor(async () => (await settledCount(sessionId)) === 1, { what: 'the run to settle' });
+
+    const records = await rawRecords(sessionId);
+    const withFrames = records.filter((r) => cursorFramesOf(r.record).length > 0);
+    const frames = withFrames.flatMap((r) => cursorFramesOf(r.record));
+    const content = frames.filter((frame) => frame.event === 'assistant' || frame.event === 'thinking');
+    expect(content).toHaveLength(1500);
+    // Frames that came while the runner was recording the ones before share a record.
+    expect(records.some((r) => r.record.kind === 'cursor.frames')).toBe(true);
+    expect(withFrames.length).toBeLessThan(frames.length);
+    // Cursor's ids (`<ms>-<n>`) come in stream order, each once.
+    const numbers = frames.flatMap((frame) => (frame.id ? [Number(frame.id.split('-')[1])] : []));
+    expect(numbers).toEqual([...numbers].sort((a, b) => a - b));
+    expect(new Set(numbers).size).toBe(numbers.length);
+    // Each record tells where the stream stands after it: the resume point of a runner taking over.
+    for (const r of withFrames) {
+      const ids = cursorFramesOf(r.record).flatMap((frame) => frame.id ?? []);
+      if (ids.length > 0) expect(r.headers[Header.CursorLastEventId]).toBe(ids[ids.length - 1]);
+    }
   });
 
   it('sends a follow-up as a new run on the same Cursor agent', async () => {
@@ -163,9 +188,12 @@ describe('session runner against NATS and the Cursor emulator', () => {
   it('interrupts a live run: the run is cancelled and settles as CANCELLED', async () => {
     const sessionId = newSessionId();
     await send(message(sessionId, 'Work forever [scenario:hang]'));
-    await waitFor(async () => (await rawRecords(sessionId)).some((r) => r.record.kind === 'cursor.frame'), {
-      what: 'the run to stream',
-    });
+    await waitFor(
+      async () => (await rawRecords(sessionId)).some((r) => cursorFramesOf(r.record).length > 0),
+      {
+        what: 'the run to stream',
+      },
+    );
     await send({
       type: 'user.interrupt',
       commandId: newCommandId(),

@@ -45,6 +45,16 @@ export const rawRecordSchema = z.discriminatedUnion('kind', [
   /** One frame of the run's SSE stream, exactly as Cursor sent it. */
   z.object({ kind: z.literal('cursor.frame'), runId: z.string(), frame: cursorFrameSchema, at }),
   /**
+   * Consecutive frames of the run's stream that arrived while the runner was still recording the ones
+   * before, verbatim and in order: one record instead of one each. Every frame of it has an id.
+   */
+  z.object({
+    kind: z.literal('cursor.frames'),
+    runId: z.string(),
+    frames: z.array(cursorFrameSchema).min(2),
+    at,
+  }),
+  /**
    * The run reached its terminal state, read from its `result` frame or, when the stream could not
    * tell, from `GET run`.
    */
@@ -69,3 +79,10 @@ export const rawRecordSchema = z.discriminatedUnion('kind', [
 
 export type RawRecord = z.infer<typeof rawRecordSchema>;
 export type RawRecordKind = RawRecord['kind'];
+
+/** The Cursor frames a raw record holds, in stream order: none for the runner's own records. */
+export function cursorFramesOf(record: RawRecord): CursorFrame[] {
+  if (record.kind === 'cursor.frame') return [record.frame];
+  if (record.kind === 'cursor.frames') return record.frames;
+  return [];
+}

@@ -1,11 +1,11 @@
 import type { JetStreamClient } from '@nats-io/jetstream';
-import { eventId, type NatsNames, type RawRecord } from '@lap/contracts';
+import { cursorFramesOf, eventId, type NatsNames, type RawRecord } from '@lap/contracts';
 import { decodeJson } from '@lap/messaging';
 import type { ReceivedEvent } from './sse-watcher';
 import { readStoredMessages } from './stored-messages';
 
-/** Most events one raw record folds into (a tool call's completion: message, tool use, result, …). */
-const MAX_EVENTS_PER_RECORD = 8;
+/** Most events one frame folds into (a tool call's completion: message, tool use, result, …). */
+const MAX_EVENTS_PER_FRAME = 8;
 
 /** Where one event's time went, in ms, from the emulator writing its frame to the SSE client. */
 export interface EventLatency {
@@ -40,10 +40,12 @@ export async function frameLatencies(
   const eventStoredAt = new Map(events.map((message) => [message.seq, message.storedAtMs]));
   const frameOfEvent = new Map<string, { frameWrittenMs: number; rawStoredMs: number }>();
   for (const message of raw) {
-    const record = decodeJson<RawRecord>(message.data);
-    if (record.kind !== 'cursor.frame' || record.frame.id === null) continue;
-    const frameMs = Number(record.frame.id.split('-')[0]);
-    for (let i = 0; i < MAX_EVENTS_PER_RECORD; i++) {
+    const frames = cursorFramesOf(decodeJson<RawRecord>(message.data));
+    // Frames recorded together: their events are timed from the first one's write, an upper bound.
+    const first = frames.find((frame) => frame.id !== null);
+    if (!first) continue;
+    const frameMs = Number(first.id!.split('-')[0]);
+    for (let i = 0; i < MAX_EVENTS_PER_FRAME * frames.length; i++) {
       frameOfEvent.set(eventId(sessionId, message.seq, i), {
         frameWrittenMs: frameMs + 0.5,
         rawStoredMs: message.storedAtMs,

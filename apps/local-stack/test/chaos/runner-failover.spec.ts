@@ -13,7 +13,7 @@ import {
   waitForTakeover,
   writerPid,
 } from './support/session-watch';
-import type { RawRecord } from '@lap/contracts';
+import { Header, type RawRecord } from '@lap/contracts';
 import type { StoredRecord } from '@lap/messaging';
 
 /**
@@ -83,9 +83,9 @@ describe('runner failover (real processes)', () => {
     expect(failover.ms!).toBeLessThanOrEqual(ACK_WAIT_MS + FAILOVER_SLACK_MS);
 
     // The new runner reconnected with Last-Event-ID = the last frame the dead one recorded.
-    const lastBeforeKill = raw.filter((r) => writerPid(r) === pid && r.data.kind === 'cursor.frame').pop()!;
+    const lastBeforeKill = raw.filter((r) => writerPid(r) === pid).pop()!;
     const takeover = raw.find((r) => r.time.getTime() > killedAt && writerPid(r) !== pid)!;
-    const lastFrameId = (lastBeforeKill.data as Extract<RawRecord, { kind: 'cursor.frame' }>).frame.id;
+    const lastFrameId = lastBeforeKill.headers[Header.CursorLastEventId];
     expect(takeover.headers['Nats-Msg-Id']).toMatch(new RegExp(`:status@${lastFrameId ?? 'start'}$`));
 
     // One Cursor agent and run, streamed over two connections at least, every frame recorded once.

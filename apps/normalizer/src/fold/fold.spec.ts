@@ -921,6 +921,36 @@ describe('foldRecord', () => {
       expect(new Set(events.map((event) => event.id)).size).toBe(events.length);
     });
 
+    it('folds frames recorded together (one cursor.frames record) into the same events as one by one', () => {
+      // What a runner records when frames arrive while it is still writing the ones before: runs of
+      // frames with ids share a record, the id-less ones (status, heartbeat, done) stay alone.
+      const grouped: RawRecord[] = [];
+      for (const raw of sequence) {
+        const previous = grouped[grouped.length - 1];
+        if (raw.kind !== 'cursor.frame' || raw.frame.id === null) grouped.push(raw);
+        else if (previous?.kind === 'cursor.frames') previous.frames.push(raw.frame);
+        else if (previous?.kind === 'cursor.frame' && previous.frame.id !== null) {
+          grouped[grouped.length - 1] = {
+            ...previous,
+            kind: 'cursor.frames',
+            frames: [previous.frame, raw.frame],
+          };
+        } else grouped.push(raw);
+      }
+      expect(grouped.length).toBeLessThan(sequence.length - 10);
+
+      const folded = foldAll(grouped);
+      expect(bodies(folded.events)).toEqual(foldBodies(sequence));
+      expect(folded.notes).toEqual([]);
+      // Every event of a record is numbered within that record.
+      const firstOfRecord = grouped.findIndex((raw) => raw.kind === 'cursor.frames' && raw.frames.length > 4);
+      const fromIt = folded.events.filter((event) =>
+        [0, 1, 2].some((i) => event.id === eventId(SESSION, firstOfRecord + 1, i)),
+      );
+      expect(fromIt.length).toBeGreaterThan(0);
+      expect(new Set(folded.events.map((event) => event.id)).size).toBe(folded.events.length);
+    });
+
     it('replayed from the initial state gives identical events and ids', () => {
       expect(JSON.stringify(foldAll(sequence))).toBe(JSON.stringify(foldAll(sequence)));
     });

@@ -94,6 +94,9 @@ export function foldRecord(
     case 'cursor.frame':
       foldFrame(next, record.runId, record.frame, out, notes);
       break;
+    case 'cursor.frames':
+      for (const frame of record.frames) foldFrame(next, record.runId, frame, out, notes);
+      break;
     case 'run.settled':
       settleRun(next, record, out);
       break;

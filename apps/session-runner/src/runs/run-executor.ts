@@ -1,4 +1,4 @@
-import type { UserMessageCommand } from '@lap/contracts';
+import type { CursorFrame, UserMessageCommand } from '@lap/contracts';
 import {
   CursorApiError,
   isTerminalRunStatus,
@@ -7,8 +7,10 @@ import {
   type Run,
 } from '@lap/cursor-client';
 import { sleep } from '@lap/messaging';
+import { lastFrameId, MAX_FRAMES_PER_RECORD } from '../session-log/frame-records';
 import type { SessionLog } from '../session-log/session-log';
 import { backoffDelayMs } from './backoff';
+import { ReadAhead } from './read-ahead';
 import { StreamEndedEarlyError } from './stream-ended-early.error';
 import { classifyFailure } from './upstream-failure';
 
@@ -21,6 +23,20 @@ export interface RunSettings {
   maxAttempts: number;
   /** How long a follow-up waits for the agent's previous run to end (409 agent_busy). */
   agentBusyTimeoutMs: number;
+}
+
+/** Frames read from Cursor ahead of the raw log: what arrives while one batch is being recorded. */
+const READ_AHEAD_FRAMES = 4 * MAX_FRAMES_PER_RECORD;
+
+/**
+ * The frame after which a connection has nothing more for the runner: the run's `result`, or Cursor's
+ * way of saying "reconnect" (the run goes on).
+ */
+function endsConnection(frame: CursorFrame): boolean {
+  return (
+    frame.event === 'result' ||
+    (frame.event === 'error' && (frame.data as { code?: string } | null)?.code === 'stream_unavailable')
+  );
 }
 
 interface ResultData {
@@ -144,33 +160,45 @@ export class RunExecutor {
   }
 
   /**
-   * One stream connection: records each frame as it comes. True once the run settled from its `result`;
-   * false when the connection ended first (the caller resumes). `progressed` tells whether it brought
-   * anything beyond the status frame every connection starts with.
+   * One stream connection: records the frames as they come, all those that arrived meanwhile at once.
+   * True once the run settled from its `result`; false when the connection ended first (the caller
+   * resumes). `progressed` tells whether it brought anything beyond the status frame every connection
+   * starts with.
    */
   private async followConnection(
     agentId: string,
     runId: string,
     connection: { progressed: boolean },
   ): Promise<boolean> {
+    // Ends the connection however this returns: the read ahead may be waiting on the socket.
+    const hangUp = new AbortController();
     const stream = this.cursor.streamRun(agentId, runId, {
       lastEventId: this.log.position.lastCursorEventId ?? undefined,
       idleTimeoutMs: this.settings.streamIdleTimeoutMs,
-      signal: this.signal,
+      signal: AbortSignal.any([this.signal, hangUp.signal]),
     });
-    for await (const frame of stream) {
-      await this.log.append({ kind: 'cursor.frame', runId, frame, at: this.now() });
-      if (frame.id !== null || frame.event === 'heartbeat') connection.progressed = true;
-      if (frame.event === 'result') {
-        await this.settleFromResult(agentId, runId, (frame.data ?? {}) as ResultData);
-        return true;
+    const frames = new ReadAhead(stream, { capacity: READ_AHEAD_FRAMES, isLast: endsConnection });
+    try {
+      for (let batch = await frames.take(); batch.length > 0; batch = await frames.take()) {
+        const expected = lastFrameId(batch) ?? this.log.position.lastCursorEventId;
+        const position = await this.log.appendFrames(runId, batch, this.now());
+        if (batch.some((frame) => frame.id !== null || frame.event === 'heartbeat')) {
+          connection.progressed = true;
+        }
+        // The log already held some of these frames, cut differently: go on from what it holds.
+        if (position.lastCursorEventId !== expected) return false;
+        const last = batch[batch.length - 1];
+        if (last.event === 'result') {
+          await this.settleFromResult(agentId, runId, (last.data ?? {}) as ResultData);
+          return true;
+        }
+        if (endsConnection(last)) return false;
       }
-      // Cursor's way of saying "reconnect": the run goes on.
-      if (frame.event === 'error' && (frame.data as { code?: string })?.code === 'stream_unavailable') {
-        return false;
-      }
+      return false;
+    } finally {
+      hangUp.abort();
+      frames.close();
     }
-    return false;
   }
 
   private async settleFromResult(agentId: string, runId: string, result: ResultData): Promise<void> {

@@ -65,6 +65,8 @@ export function advance(position: SessionPosition, record: RawRecord): Omit<Sess
       };
     case 'cursor.frame':
       return { ...rest, lastCursorEventId: record.frame.id ?? rest.lastCursorEventId };
+    case 'cursor.frames':
+      return { ...rest, lastCursorEventId: record.frames[record.frames.length - 1].id };
     case 'run.settled':
     case 'runner.error':
       return { ...rest, runState: 'settled' };
@@ -89,6 +91,10 @@ export function recordMessageId(sessionId: string, position: SessionPosition, re
       return record.frame.id === null
         ? `${sessionId}:${record.runId}:${record.frame.event}@${position.lastCursorEventId ?? 'start'}`
         : `${sessionId}:${record.runId}:${record.frame.id}`;
+    case 'cursor.frames':
+      // Named after the first frame, as that frame alone would be: a retry that cut the same frames
+      // differently is still recognized as the record already stored.
+      return `${sessionId}:${record.runId}:${record.frames[0].id}`;
     case 'run.settled':
       return `${sessionId}:${record.runId}:settled`;
     case 'runner.error':

@@ -3,6 +3,7 @@ import type { StoredRecord } from '@lap/messaging';
 import { canonicalEvents } from './canonical-events';
 import type { SseEventFrame } from './resuming-sse-reader';
 import { compareSequences, type SequenceDiff } from './sequence-check';
+import { cursorFrameIds } from './session-watch';
 
 /** Everything checked about one session once the chaos is over. */
 export interface SessionVerdict {
@@ -35,9 +36,7 @@ export function judgeSession(
   raw: readonly StoredRecord<RawRecord>[],
   sseFrames: readonly SseEventFrame[],
 ): SessionVerdict {
-  const frameIds = raw.flatMap((r) =>
-    r.data.kind === 'cursor.frame' && r.data.frame.id !== null ? [`${r.data.runId}/${r.data.frame.id}`] : [],
-  );
+  const frameIds = cursorFrameIds(raw);
   return {
     sessionId,
     events: compareSequences(expected, canonicalEvents(events.map((e) => e.data))),

@@ -1,4 +1,4 @@
-import type { RawRecord, SessionEvent } from '@lap/contracts';
+import { cursorFramesOf, type RawRecord, type SessionEvent } from '@lap/contracts';
 import { sleep, WRITER_HEADER, type StoredRecord } from '@lap/messaging';
 import type { ChaosPlatform } from './chaos-platform';
 import { readSessionEvents, readSessionRaw } from './session-records';
@@ -44,7 +44,7 @@ export function waitForCursorFrames(
 ): Promise<StoredRecord<RawRecord>[]> {
   return pollSession(
     () => readSessionRaw(platform.client, platform.names, sessionId),
-    (raw) => raw.filter((r) => r.data.kind === 'cursor.frame').length >= count,
+    (raw) => raw.flatMap((r) => cursorFramesOf(r.data)).length >= count,
     `${count} Cursor frames of ${sessionId}`,
     timeoutMs,
   );
@@ -68,7 +68,9 @@ export async function holderOf(platform: ChaosPlatform, sessionId: string): Prom
 /** Cursor frame ids recorded for the session, in log order (`runId/frameId`). */
 export function cursorFrameIds(raw: readonly StoredRecord<RawRecord>[]): string[] {
   return raw.flatMap((r) =>
-    r.data.kind === 'cursor.frame' && r.data.frame.id !== null ? [`${r.data.runId}/${r.data.frame.id}`] : [],
+    cursorFramesOf(r.data).flatMap((frame) =>
+      frame.id !== null && 'runId' in r.data ? [`${r.data.runId}/${frame.id}`] : [],
+    ),
   );
 }
 
