@@ -198,7 +198,8 @@ export class RecordNormalizer {
       .then(
         async () => {
           onWritten();
-          for (const item of items) await item.ack();
+          // All at once: one socket write for the lot, where awaiting each would flush each alone.
+          await Promise.all(items.map((item) => item.ack()));
         },
         (error) => {
           let delayMs = TRANSIENT_RETRY_MS;
