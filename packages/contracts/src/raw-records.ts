@@ -51,7 +51,7 @@ export const rawRecordSchema = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('cursor.frames'),
     runId: z.string(),
-    frames: z.array(cursorFrameSchema).min(2),
+    frames: z.array(cursorFrameSchema.extend({ id: z.string() })).min(2),
     at,
   }),
   /**

@@ -78,6 +78,14 @@ describe('ReadAhead', () => {
     expect(source.returned).toBe(true);
   });
 
+  it('ends a waiting take with nothing when closed', async () => {
+    const source = new ManualSource();
+    const ahead = new ReadAhead(source, { capacity: 100, isLast: () => false });
+    const waiting = ahead.take();
+    ahead.close();
+    expect(await waiting).toEqual([]);
+  });
+
   it('throws the failure of the stream once the items read before it are taken', async () => {
     const source = new ManualSource();
     const ahead = new ReadAhead(source, { capacity: 100, isLast: () => false });

@@ -41,10 +41,14 @@ export class ReadAhead<T> {
     return items;
   }
 
-  /** Stops reading: the source is returned (closing its connection) once its pending read ends. */
+  /**
+   * Stops reading and ends a waiting `take` with nothing. The source is returned once its pending read
+   * ends: the caller ends that read (hanging up the connection) if it may wait long.
+   */
   close(): void {
     this.ended = true;
     this.wake('reader');
+    this.wake('consumer');
     void Promise.resolve(this.source.return?.()).catch(() => undefined);
   }
 

@@ -7,7 +7,7 @@ import {
   type Run,
 } from '@lap/cursor-client';
 import { sleep } from '@lap/messaging';
-import { lastFrameId, MAX_FRAMES_PER_RECORD } from '../session-log/frame-records';
+import { MAX_FRAMES_PER_RECORD, unrecordedFrames } from '../session-log/frame-records';
 import type { SessionLog } from '../session-log/session-log';
 import { backoffDelayMs } from './backoff';
 import { ReadAhead } from './read-ahead';
@@ -24,9 +24,6 @@ export interface RunSettings {
   /** How long a follow-up waits for the agent's previous run to end (409 agent_busy). */
   agentBusyTimeoutMs: number;
 }
-
-/** Frames read from Cursor ahead of the raw log: what arrives while one batch is being recorded. */
-const READ_AHEAD_FRAMES = 4 * MAX_FRAMES_PER_RECORD;
 
 /**
  * The frame after which a connection has nothing more for the runner: the run's `result`, or Cursor's
@@ -177,16 +174,16 @@ export class RunExecutor {
       idleTimeoutMs: this.settings.streamIdleTimeoutMs,
       signal: AbortSignal.any([this.signal, hangUp.signal]),
     });
-    const frames = new ReadAhead(stream, { capacity: READ_AHEAD_FRAMES, isLast: endsConnection });
+    const frames = new ReadAhead(stream, { capacity: MAX_FRAMES_PER_RECORD, isLast: endsConnection });
     try {
       for (let batch = await frames.take(); batch.length > 0; batch = await frames.take()) {
-        const expected = lastFrameId(batch) ?? this.log.position.lastCursorEventId;
-        const position = await this.log.appendFrames(runId, batch, this.now());
-        if (batch.some((frame) => frame.id !== null || frame.event === 'heartbeat')) {
+        // Shutting down: what is read and not recorded yet comes again on the next connection.
+        this.signal.throwIfAborted();
+        const fresh = unrecordedFrames(batch, this.log.position.lastCursorEventId);
+        await this.log.appendFrames(runId, fresh, this.now());
+        if (fresh.some((frame) => frame.id !== null || frame.event === 'heartbeat')) {
           connection.progressed = true;
         }
-        // The log already held some of these frames, cut differently: go on from what it holds.
-        if (position.lastCursorEventId !== expected) return false;
         const last = batch[batch.length - 1];
         if (last.event === 'result') {
           await this.settleFromResult(agentId, runId, (last.data ?? {}) as ResultData);

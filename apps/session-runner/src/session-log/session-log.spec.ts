@@ -1,50 +1,7 @@
 import { Header, type CursorFrame, type RawRecord } from '@lap/contracts';
-import {
-  decodeJson,
-  type AppendOptions,
-  type Appended,
-  type StoredRecord,
-  type SubjectLog,
-} from '@lap/messaging';
-import { SessionLog, MAX_FRAMES_RECORD_BYTES } from './session-log';
+import { FakeRawLog } from '../../test/support/fake-raw-log';
+import { MAX_FRAMES_RECORD_BYTES, SessionLog } from './session-log';
 import { EMPTY_POSITION } from './session-position';
-
-interface Stored {
-  msgId: string;
-  expect?: number;
-  headers: Record<string, string>;
-  record: RawRecord;
-}
-
-/** A subject log that stores by message id, answering a repeated id as JetStream does: "duplicate". */
-class FakeRawLog {
-  readonly stored: Stored[] = [];
-
-  async appendEncoded(_subject: string, payload: Uint8Array, options: AppendOptions): Promise<Appended> {
-    const earlier = this.stored.findIndex((entry) => entry.msgId === options.msgId);
-    if (earlier >= 0) return { seq: earlier + 1, duplicate: true };
-    if (options.expectLastSubjectSeq !== this.stored.length) throw new Error('wrong last sequence');
-    this.stored.push({
-      msgId: options.msgId,
-      expect: options.expectLastSubjectSeq,
-      headers: options.headers ?? {},
-      record: decodeJson<RawRecord>(payload),
-    });
-    return { seq: this.stored.length, duplicate: false };
-  }
-
-  async at<T>(seq: number): Promise<StoredRecord<T> | null> {
-    const entry = this.stored[seq - 1];
-    if (!entry) return null;
-    return {
-      seq,
-      subject: 'lap.raw.sesn_1',
-      headers: entry.headers,
-      data: entry.record as T,
-      time: new Date(),
-    };
-  }
-}
 
 const at = '2026-01-01T00:00:00.000Z';
 const frame = (id: string | null, event: string): CursorFrame => ({ id, event, data: {} });
@@ -57,10 +14,7 @@ const frameRecord = (id: string | null, event: string): RawRecord => ({
 
 function openLog(): { raw: FakeRawLog; log: SessionLog } {
   const raw = new FakeRawLog();
-  return {
-    raw,
-    log: new SessionLog(raw as unknown as SubjectLog, 'sesn_1', 'lap.raw.sesn_1', EMPTY_POSITION),
-  };
+  return { raw, log: new SessionLog(raw.asSubjectLog(), 'sesn_1', 'lap.raw.sesn_1', EMPTY_POSITION) };
 }
 
 describe('SessionLog', () => {
@@ -85,7 +39,6 @@ describe('SessionLog', () => {
     await raw.appendEncoded('lap.raw.sesn_1', new TextEncoder().encode('{}'), {
       msgId: 'sesn_1:run-1:10-1',
       expectLastSubjectSeq: 1,
-      headers: { [Header.CursorLastEventId]: '10-1', [Header.RunState]: 'live' },
     });
     expect(await log.append(frameRecord('10-1', 'assistant'))).toMatchObject({
       seq: 2,
@@ -115,8 +68,10 @@ describe('SessionLog', () => {
       'cursor.frame',
     ]);
     expect(raw.stored[1].record).toMatchObject({ frames: [{ id: '10-1' }, { id: '10-2' }, { id: '10-3' }] });
+    // Named after its first frame; its headers say where the stream stands after it.
     expect(raw.stored[1].msgId).toBe('sesn_1:run-1:10-1');
     expect(raw.stored[1].headers[Header.CursorLastEventId]).toBe('10-3');
+    expect(raw.stored.map((entry) => entry.expect)).toEqual([0, 1, 2, 3]);
     expect(position).toMatchObject({ seq: 4, lastCursorEventId: '10-4' });
   });
 
@@ -134,31 +89,19 @@ describe('SessionLog', () => {
     ]);
   });
 
-  it('takes the stored cut when a retry groups frames differently from its lost attempt', async () => {
+  it('appends nothing after a record of the frames failed', async () => {
     const { raw, log } = openLog();
     await log.appendFrames('run-1', [frame(null, 'status')], at);
-    // An earlier attempt stored 10-1 and 10-2 together, and its ack was lost; the stream was resumed
-    // and this time 10-1 to 10-4 arrived together.
-    const lost = new SessionLog(raw as unknown as SubjectLog, 'sesn_1', 'lap.raw.sesn_1', log.position);
-    await lost.appendFrames('run-1', [frame('10-1', 'assistant'), frame('10-2', 'assistant')], at);
-    const position = await log.appendFrames(
-      'run-1',
-      [
-        frame('10-1', 'assistant'),
-        frame('10-2', 'assistant'),
-        frame('10-3', 'assistant'),
-        frame('10-4', 'assistant'),
-      ],
-      at,
-    );
-    // Where the log really stands: the caller resumes the stream after 10-2, so 10-3 is not lost.
-    expect(position).toMatchObject({ seq: 2, lastCursorEventId: '10-2' });
+    // Another writer took the session: the first record is fenced, and the frames after it must not be
+    // stored behind it.
+    raw.stored.push({ msgId: 'other', headers: {}, record: frameRecord(null, 'status') });
+    await expect(
+      log.appendFrames(
+        'run-1',
+        [frame('10-1', 'assistant'), frame(null, 'heartbeat'), frame('10-2', 'x')],
+        at,
+      ),
+    ).rejects.toThrow('wrong last sequence');
     expect(raw.stored).toHaveLength(2);
-    expect(
-      await log.appendFrames('run-1', [frame('10-3', 'assistant'), frame('10-4', 'assistant')], at),
-    ).toMatchObject({
-      seq: 3,
-      lastCursorEventId: '10-4',
-    });
   });
 });

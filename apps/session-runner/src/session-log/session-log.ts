@@ -1,13 +1,7 @@
-import { cursorFramesOf, Header, type CursorFrame, type RawRecord } from '@lap/contracts';
+import { Header, type CursorFrame, type RawRecord } from '@lap/contracts';
 import { encodeJson, type SubjectLog } from '@lap/messaging';
-import { framesRecord, frameRecords, lastFrameId } from './frame-records';
-import {
-  advance,
-  positionFromHeaders,
-  positionHeaders,
-  recordMessageId,
-  type SessionPosition,
-} from './session-position';
+import { frameRecords, framesRecord } from './frame-records';
+import { advance, positionHeaders, recordMessageId, type SessionPosition } from './session-position';
 
 /** A record of several frames larger than this is cut in two (a JetStream message is at most 1 MiB). */
 export const MAX_FRAMES_RECORD_BYTES = 256 * 1024;
@@ -36,17 +30,12 @@ export class SessionLog {
   }
 
   /**
-   * Records consecutive frames of a run, several to a record where they can share one. Resolves to
-   * where the log stands: its `lastCursorEventId` is the last of `frames` unless the log already held
-   * some of them cut differently (an earlier attempt whose ack was lost), in which case it names the
-   * last frame the log holds and the caller resumes the stream from there.
+   * Records consecutive frames of a run, several to a record where they can share one, without letting
+   * another append in between or after one of them failed.
    */
   appendFrames(runId: string, frames: CursorFrame[], at: string): Promise<SessionPosition> {
     return this.serialized(async () => {
-      for (const record of frameRecords(runId, frames, at)) {
-        const expected = lastFrameId(cursorFramesOf(record)) ?? this.current.lastCursorEventId;
-        if ((await this.appendNow(record)).lastCursorEventId !== expected) break;
-      }
+      for (const record of frameRecords(runId, frames, at)) await this.appendNow(record);
       return this.current;
     });
   }
@@ -61,8 +50,7 @@ export class SessionLog {
     const payload = encodeJson(record);
     if (record.kind === 'cursor.frames' && payload.byteLength > MAX_FRAMES_RECORD_BYTES) {
       const half = Math.ceil(record.frames.length / 2);
-      const first = await this.appendNow(framesRecord(record.runId, record.frames.slice(0, half), record.at));
-      if (first.lastCursorEventId !== record.frames[half - 1].id) return first;
+      await this.appendNow(framesRecord(record.runId, record.frames.slice(0, half), record.at));
       return this.appendNow(framesRecord(record.runId, record.frames.slice(half), record.at));
     }
     const after = advance(this.current, record);
@@ -76,16 +64,11 @@ export class SessionLog {
         ...positionHeaders(after),
       },
     });
-    if (!duplicate) {
-      this.current = { ...after, seq };
-    } else if (seq > this.current.seq) {
-      // Past our position: our own earlier attempt whose ack was lost, so the log moved. That attempt may
-      // have cut the frames differently (it came from an earlier connection): the stored copy says where
-      // the log stands. At or before our position it is history (a frame sent again): the log did not
-      // move, and taking that older sequence would fence our next append.
-      const stored = await this.raw.at(seq);
-      this.current = stored ? positionFromHeaders(seq, stored.headers) : { ...after, seq };
-    }
+    // "Already stored" (same message id) names the stored copy's sequence. Past our position it is our
+    // own earlier attempt whose ack was lost (retried with the same record): the log moved. At or before
+    // it, it is history (a frame sent again): the log did not move, and taking that older sequence would
+    // fence our next append.
+    if (!duplicate || seq > this.current.seq) this.current = { ...after, seq };
     return this.current;
   }
 }
