@@ -5,12 +5,15 @@ import {
   type OnApplicationShutdown,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
-import { DurableWorker, ensureStreams, NatsClient, sleep, type WorkItem } from '@lap/messaging';
+import { DurableWorker, ensureStreams, NatsClient, type WorkItem } from '@lap/messaging';
 import type { NatsNames } from '@lap/contracts';
 import { CommandProcessor } from './command-processor';
 import { RUNNER_CONFIG, NATS_NAMES } from '../runner.tokens';
 import type { RunnerConfig } from '../config';
 import { SessionControl } from '../control/session-control';
+
+/** How often the work queue is checked for commands a NATS restart left behind (see below). */
+const WORK_QUEUE_REPAIR_INTERVAL_MS = 5_000;
 
 /**
  * Takes commands from the shared durable consumer (every runner replica pulls from the same one) and
@@ -21,8 +24,8 @@ export class CommandConsumerService implements OnApplicationBootstrap, OnApplica
   private readonly logger = new Logger('CommandConsumer');
   private readonly worker: DurableWorker;
   private readonly leases = new Set<WorkItem>();
-  private readonly stopping = new AbortController();
   private renewTimer?: NodeJS.Timeout;
+  private repairTimer?: NodeJS.Timeout;
 
   constructor(
     private readonly nats: NatsClient,
@@ -53,7 +56,11 @@ export class CommandConsumerService implements OnApplicationBootstrap, OnApplica
     await ensureStreams(this.nats.jsm, this.names, ['commands', 'raw']);
     await this.worker.ensureConsumer();
     await this.removeAcknowledgedCommands();
-    void this.repairAfterReconnects();
+    this.repairTimer = setInterval(
+      // NATS away: the next sweep will do.
+      () => void this.removeAcknowledgedCommands().catch(() => undefined),
+      WORK_QUEUE_REPAIR_INTERVAL_MS,
+    );
     this.control.listen();
     // One timer renews every lease: cheap with thousands of live sessions.
     this.renewTimer = setInterval(
@@ -75,28 +82,11 @@ export class CommandConsumerService implements OnApplicationBootstrap, OnApplica
     );
   }
 
-  /** After NATS comes back, clears what a restart may have left in the work queue (see below). */
-  private async repairAfterReconnects(): Promise<void> {
-    for await (const status of this.nats.connection.status()) {
-      if (this.stopping.signal.aborted) return;
-      if (status.type !== 'reconnect') continue;
-      // JetStream may still be loading its state: try a few times.
-      for (let attempt = 1; attempt <= 5 && !this.stopping.signal.aborted; attempt++) {
-        await sleep(1_000, this.stopping.signal);
-        if (
-          await this.removeAcknowledgedCommands().then(
-            () => true,
-            () => false,
-          )
-        )
-          break;
-      }
-    }
-  }
-
   /**
    * A command acknowledged just before a NATS restart can come back in the stream while the consumer
-   * counts it done: never delivered again, it would hold up its session's next command for good.
+   * counts it done: never delivered again, it would hold up its session's next command for good. It is
+   * removed once the consumer's ack floor has passed it, which may be well after the restart (acks
+   * above the floor wait for the ones below), so the sweep runs on a timer rather than on reconnect.
    */
   private async removeAcknowledgedCommands(): Promise<void> {
     const removed = await this.worker.removeAcknowledged();
@@ -107,8 +97,8 @@ export class CommandConsumerService implements OnApplicationBootstrap, OnApplica
 
   /** Stop taking work; live sessions are handed back at once (nak) for another runner to resume. */
   async onApplicationShutdown(): Promise<void> {
-    this.stopping.abort();
     clearInterval(this.renewTimer);
+    clearInterval(this.repairTimer);
     this.control.close();
     await this.worker.stop();
   }
