@@ -1,6 +1,6 @@
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import type { SessionEvent } from '@lap/contracts';
+import type { SessionEvent, SessionEventBody } from '@lap/contracts';
 import { waitFor } from '@lap/testing';
 import type { ProjectionOutcome } from '../src/projection/batch-fold';
 import { projectorDurableName } from '../src/projection/event-projector.service';
@@ -486,6 +486,24 @@ describe('event projection', () => {
       await waitFor(async () => (await session(stuck)).status === 'running', { what: 'the stuck one after' });
     });
 
+    it('lists an event whose text holds a NUL or a lone surrogate with U+FFFD in their place, and goes on', async () => {
+      const id = await createSession(harness);
+      await writer.append(id, { type: 'session.status_running' });
+      // What a tool reading a binary file can return; jsonb holds neither character.
+      const odd = await writer.append(id, agentMessage('nul \u0000 and half a pair \ud83d here'));
+      const idle = await writer.append(id, {
+        type: 'session.status_idle',
+        stop_reason: { type: 'end_turn' },
+      });
+      await waitFor(async () => (await projectedSeq(id)) === idle.seq, { what: 'every event projected' });
+      expect((await session(id)).status).toBe('idle');
+      const listed = (await harness.authed('get', `/v1/sessions/${id}/events`).expect(200)).body.data;
+      expect(listed.map((event: SessionEvent) => event.id)).toContain(odd.event.id);
+      expect(listed.find((event: SessionEvent) => event.id === odd.event.id)).toMatchObject({
+        content: [{ type: 'text', text: 'nul \ufffd and half a pair \ufffd here' }],
+      });
+    });
+
     it('fails an event the database refuses alone: the events before it in its batch are projected', async () => {
       const id = await createSession(harness);
       const release = await lockSessionRow(id);
@@ -494,8 +512,13 @@ describe('event projection', () => {
         appended.push(await writer.append(id, { type: 'session.status_running' }));
         await projectorWaitsForLock();
         appended.push(await writer.append(id, agentMessage('fine')));
-        // jsonb cannot hold a NUL character: inserting this event fails, as part of any batch.
-        appended.push(await writer.append(id, agentMessage('nul \u0000 here')));
+        // A text column cannot hold a NUL character: inserting this event fails, as part of any batch.
+        appended.push(
+          await writer.append(id, {
+            ...agentMessage('bad type'),
+            type: 'agent.message\u0000',
+          } as unknown as SessionEventBody),
+        );
         appended.push(await writer.append(id, agentMessage('after it')));
         await heldByProjector(appended.at(-1)!.seq, appended.length);
       } finally {

@@ -20,8 +20,9 @@ const MAX_DATABASE_RETRY_MS = 30_000;
 /** How soon a session's events are offered again after its transaction lost to another one. */
 const CONFLICT_RETRY_MS = 1_000;
 /**
- * After this many deliveries an event PostgreSQL still refuses on its own (a NUL character in jsonb)
- * is left out of the projection: it stays in JetStream, where SSE and other subscribers read it.
+ * After this many deliveries an event PostgreSQL still refuses on its own (one no publisher of ours
+ * writes: a NUL in its type, say) is left out of the projection: it stays in JetStream, where SSE and
+ * other subscribers read it.
  */
 const MAX_REFUSED_DELIVERIES = 10;
 /** Most events written in one transaction (6 parameters each in the insert). */

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { SessionStatus } from '../sessions/session.entity';
 import { foldBatch, type EventToProject, type ProjectedSession, type ProjectionOutcome } from './batch-fold';
+import { jsonbText } from './jsonb-text';
 
 export type { EventToProject, ProjectionOutcome } from './batch-fold';
 
@@ -65,7 +66,7 @@ async function insertEvents(manager: EntityManager, batches: SessionBatches): Pr
       event.id,
       sessionId,
       event.type,
-      JSON.stringify(event),
+      jsonbText(event),
       validDate(event.processed_at) ?? new Date(),
     ]);
   await manager.query(
@@ -111,7 +112,7 @@ async function updateSessions(manager: EntityManager, changed: Map<string, Proje
   const values = [...changed].flatMap(([sessionId, { status, outputs, lastEventSeq }]) => [
     sessionId,
     status,
-    JSON.stringify(outputs),
+    jsonbText(outputs),
     lastEventSeq,
   ]);
   const rows = [...changed.keys()].map(
