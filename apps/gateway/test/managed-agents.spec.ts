@@ -45,6 +45,17 @@ describe('Managed Agents: /v1/agents and /v1/environments', () => {
       });
       const noModel = await ma('post', '/v1/agents').send({ name: 'a' }).expect(400);
       expect(noModel.body.error.message).toMatch(/^model: /);
+      // PostgreSQL cannot store a NUL character: named at the edge, not a 500 from the database.
+      const nul = await ma('post', '/v1/agents')
+        .send({ name: 'a', model: 'm', system: 'x\u0000' })
+        .expect(400);
+      expect(nul.body).toEqual({
+        type: 'error',
+        error: {
+          type: 'invalid_request_error',
+          message: 'system: text cannot contain the NUL character (\\u0000)',
+        },
+      });
     });
 
     it('updates with POST; a stale version is a 409 the SDK is told not to retry', async () => {
