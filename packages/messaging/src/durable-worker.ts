@@ -2,6 +2,7 @@ import { AckPolicy, DeliverPolicy, type Consumer, type JsMsg } from '@nats-io/je
 import type { NatsClient } from './nats-client';
 import { fromNatsHeaders } from './nats-headers';
 import { decodeJson } from './json-codec';
+import { sleep } from './sleep';
 import { isNotFound } from './streams';
 
 const NANOS_PER_MS = 1_000_000;
@@ -190,19 +191,4 @@ function toWorkItem(message: JsMsg): WorkItem {
     },
     settled: () => settled,
   };
-}
-
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        resolve();
-      },
-      { once: true },
-    );
-  });
 }

@@ -4,6 +4,7 @@ export * from './subject-log';
 export * from './nats-headers';
 export * from './jetstream-publisher';
 export * from './durable-worker';
+export * from './sleep';
 export * from './rpc';
 export * from './history-reader';
 export * from './kv-store';
