@@ -92,8 +92,8 @@ export function recordMessageId(sessionId: string, position: SessionPosition, re
         ? `${sessionId}:${record.runId}:${record.frame.event}@${position.lastCursorEventId ?? 'start'}`
         : `${sessionId}:${record.runId}:${record.frame.id}`;
     case 'cursor.frames':
-      // Named after the first frame, as that frame alone would be: a retry that cut the same frames
-      // differently is still recognized as the record already stored.
+      // The id its first frame would have alone. A retry sends the same record, so the same id; a
+      // stream resumed after a failed append starts after what the log holds, never inside a record.
       return `${sessionId}:${record.runId}:${record.frames[0].id}`;
     case 'run.settled':
       return `${sessionId}:${record.runId}:settled`;
