@@ -1,3 +1,6 @@
+export const PROFILE_KINDS = ['cpu', 'allocations'] as const;
+export type ProfileKind = (typeof PROFILE_KINDS)[number];
+
 export const MEASUREMENTS = [
   'nats',
   'latency',
@@ -14,8 +17,11 @@ export type MeasurementName = (typeof MEASUREMENTS)[number];
 export interface BenchOptions {
   mode: 'quick' | 'default';
   only: MeasurementName[];
-  /** Write a CPU profile per service (node --cpu-prof) and summarize it. */
-  profile: boolean;
+  /**
+   * Profile every service and summarize: `cpu` (node --cpu-prof), or `allocations` (where memory is
+   * allocated, freed objects included: what makes the garbage collector work); null for none.
+   */
+  profile: ProfileKind | null;
   /** Use this NATS with a unique prefix instead of a private nats-server. */
   natsUrl?: string;
   /** Admin URL of the PostgreSQL the bench creates its database on. */
@@ -84,7 +90,7 @@ const PRESETS: Record<
   },
 };
 
-const USAGE = `npm run bench -- [--quick] [--only=${MEASUREMENTS.join(',')}] [--profile]
+const USAGE = `npm run bench -- [--quick] [--only=${MEASUREMENTS.join(',')}] [--profile[=cpu|allocations]]
   [--nats-url=nats://…] [--postgres-url=postgres://…] [--out=bench-results]
   [--frame-bytes=N] [--latency-sessions=N] [--latency-rate=N] [--latency-seconds=N]
   [--latency-repeats=N]
@@ -114,7 +120,7 @@ export function parseBenchOptions(argv: string[], env: NodeJS.ProcessEnv = proce
   const options: BenchOptions = {
     mode,
     only: [...MEASUREMENTS],
-    profile: false,
+    profile: null,
     postgresUrl: env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
     startupNatsUrl: 'nats://127.0.0.1:4222',
     outDir: 'bench-results',
@@ -132,9 +138,13 @@ export function parseBenchOptions(argv: string[], env: NodeJS.ProcessEnv = proce
         options.only = names as MeasurementName[];
         break;
       }
-      case 'profile':
-        options.profile = value !== 'false';
+      case 'profile': {
+        const kind = value === 'true' ? 'cpu' : value;
+        if (kind === 'false') options.profile = null;
+        else if ((PROFILE_KINDS as readonly string[]).includes(kind)) options.profile = kind as ProfileKind;
+        else throw new BenchUsageError(`--profile takes ${PROFILE_KINDS.join(' or ')}, not ${value}`);
         break;
+      }
       case 'natsUrl':
       case 'postgresUrl':
       case 'outDir':

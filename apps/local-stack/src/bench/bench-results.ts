@@ -1,5 +1,6 @@
 import type { AddedLatencyRuns } from './added-latency';
 import type { BenchOptions } from './bench-options';
+import type { AllocationSummary } from './allocation-profile-summary';
 import type { ProfileSummary } from './cpu-profile-summary';
 import type { FanoutPoint } from './fanout-delay';
 import type { NatsLimits } from './nats-limits';
@@ -36,6 +37,7 @@ export interface BenchResults {
   runnerSessions?: RunnerCapacity;
   startup?: Startup;
   profiles?: ProfileSummary[];
+  allocationProfiles?: AllocationSummary[];
   /** Measurements that failed, with why: the others still ran. */
   errors: Record<string, string>;
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'crypto';
 import path from 'path';
 import { freePort } from './free-port';
+import type { ProfileKind } from './bench-options';
 import { ServiceProcess } from './service-process';
 
 export interface BenchStackSettings {
@@ -12,8 +13,8 @@ export interface BenchStackSettings {
   runnerMaxSessions: number;
   /** Normalizer replicas sharing the one durable consumer (several show the "ahead" nak cost). */
   normalizers: number;
-  /** Directory for `--cpu-prof` output per service; no profiling when unset. */
-  profileDir?: string;
+  /** Profiles every service into `<dir>/<service>/`; none when unset. */
+  profile?: { kind: ProfileKind; dir: string };
 }
 
 export interface BenchStack {
@@ -43,17 +44,17 @@ export async function startBenchStack(settings: BenchStackSettings): Promise<Ben
     LOG_LEVEL: 'warn',
     LOG_FORMAT: 'json',
   };
-  const spec = (app: string, env: Record<string, string>, readyUrl: string, name = app) =>
-    new ServiceProcess({
+  const spec = (app: string, env: Record<string, string>, readyUrl: string, name = app) => {
+    const profiled = profiling(settings.profile, name);
+    return new ServiceProcess({
       app,
       name,
-      env,
+      env: { ...env, ...profiled.env },
       readyUrl,
       logFile: path.join(settings.logDir, `${name}.log`),
-      nodeFlags: settings.profileDir
-        ? ['--cpu-prof', `--cpu-prof-dir=${path.join(settings.profileDir, name)}`]
-        : [],
+      nodeFlags: profiled.nodeFlags,
     });
+  };
   const services = [
     spec(
       'cursor-emulator',
@@ -113,5 +114,19 @@ export async function startBenchStack(settings: BenchStackSettings): Promise<Ben
       return found;
     },
     stop,
+  };
+}
+
+/** The node flags and environment that make a service write its profile at exit. */
+function profiling(
+  profile: BenchStackSettings['profile'],
+  name: string,
+): { nodeFlags: string[]; env?: Record<string, string> } {
+  if (!profile) return { nodeFlags: [] };
+  const dir = path.join(profile.dir, name);
+  if (profile.kind === 'cpu') return { nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${dir}`] };
+  return {
+    nodeFlags: ['--require', path.join(__dirname, 'allocation-sampler.js')],
+    env: { LAP_ALLOCATION_PROFILE_DIR: dir },
   };
 }

@@ -1,9 +1,10 @@
 import { existsSync, readdirSync, readFileSync } from 'fs';
 import path from 'path';
+import { originOf, shortLocation, type CallFrame } from './call-frames';
 
 interface CpuProfileNode {
   id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
+  callFrame: CallFrame;
 }
 
 interface CpuProfile {
@@ -26,24 +27,6 @@ export interface ProfileSummary {
   topFunctions: SelfTimeEntry[];
   /** Self time grouped by where the code lives: a package, an app, node internals, GC. */
   byOrigin: SelfTimeEntry[];
-}
-
-/** Where a function's code lives, short: `@nats-io/nats-core`, `gateway`, `node:internal`, `(garbage collector)`. */
-function originOf(frame: CpuProfileNode['callFrame']): string {
-  const url = frame.url;
-  if (!url) return frame.functionName || '(anonymous)';
-  const inModules = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
-  if (inModules) return inModules[1];
-  const inRepo = /\/(apps|packages)\/([^/]+)\//.exec(url);
-  if (inRepo) return inRepo[1] === 'packages' ? `@lap/${inRepo[2]}` : inRepo[2];
-  if (url.startsWith('node:')) return 'node:internal';
-  return url;
-}
-
-function shortLocation(frame: CpuProfileNode['callFrame']): string {
-  if (!frame.url) return frame.functionName || '(anonymous)';
-  const file = frame.url.replace(/^file:\/\//, '').replace(/^.*\/(node_modules|apps|packages)\//, '$1/');
-  return `${frame.functionName || '(anonymous)'} ${file}:${frame.lineNumber + 1}`;
 }
 
 /** Self time per function of one `.cpuprofile` (what `node --cpu-prof` writes at exit). */

@@ -13,6 +13,7 @@ import { BenchUsageError, parseBenchOptions, type BenchOptions, type Measurement
 import type { BenchResults } from './bench-results';
 import { startBenchStack } from './bench-stack';
 import { CleanupStack } from './cleanup-stack';
+import { formatAllocationSummary, summarizeAllocationProfileDir } from './allocation-profile-summary';
 import { formatProfileSummary, summarizeProfileDir } from './cpu-profile-summary';
 import { measureFanout } from './fanout-delay';
 import { GatewayApi } from './gateway-api';
@@ -84,7 +85,7 @@ async function runPlatformMeasurements(
   const database = await createBenchDatabase(options.postgresUrl);
   cleanup.push(`database ${database.name}`, database.drop);
   const logDir = path.join(runDir, 'logs');
-  const profileDir = options.profile ? path.join(runDir, 'profiles') : undefined;
+  const profile = options.profile ? { kind: options.profile, dir: path.join(runDir, 'profiles') } : undefined;
   log(
     `starting the platform (NATS ${natsUrl}, prefix ${prefix}, database ${database.name}; logs in ${logDir})`,
   );
@@ -95,7 +96,7 @@ async function runPlatformMeasurements(
     logDir,
     runnerMaxSessions: Math.max(500, ...options.runnerSessions) + 100,
     normalizers: Math.max(1, options.normalizers),
-    profileDir,
+    profile,
   });
   const stopStack = cleanup.push('platform services', stack.stop);
   const benchNats = await NatsClient.connect({ url: natsUrl, name: 'bench' });
@@ -218,7 +219,9 @@ async function runPlatformMeasurements(
   // Stopped now (not at the very end) so profiled services write their profiles before the summary.
   log('stopping the platform');
   await stopStack();
-  if (profileDir) results.profiles = summarizeProfileDir(profileDir);
+  if (profile?.kind === 'cpu') results.profiles = summarizeProfileDir(profile.dir);
+  if (profile?.kind === 'allocations')
+    results.allocationProfiles = summarizeAllocationProfileDir(profile.dir);
 }
 
 async function main(): Promise<void> {
@@ -275,6 +278,9 @@ async function main(): Promise<void> {
   writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
   process.stdout.write(`\n${renderResultsTable(results)}\n\n`);
   for (const summary of results.profiles ?? []) process.stdout.write(`${formatProfileSummary(summary)}\n\n`);
+  for (const summary of results.allocationProfiles ?? []) {
+    process.stdout.write(`${formatAllocationSummary(summary)}\n\n`);
+  }
   process.stdout.write(
     `machine: ${results.machine.cpus} × ${results.machine.cpuModel}, load ${results.machine.loadAverageBefore.join(' ')} → ${results.machine.loadAverageAfter.join(' ')}\n` +
       `results: ${path.relative(process.cwd(), file)} (logs${options.profile ? ', profiles' : ''} in ${path.relative(process.cwd(), runDir)})\n`,
