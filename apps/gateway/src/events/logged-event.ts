@@ -1,4 +1,5 @@
 import { Header, sessionIdOfSubject } from '@lap/contracts';
+import { fromNatsHeaders } from '@lap/messaging';
 
 /**
  * Bytes ready for an SSE stream, built once and shared by every client: `frame` is what the stream
@@ -24,15 +25,14 @@ export interface LoggedEvent extends SseBytes {
 /** Reads a message header; NATS answers '' for a missing one. */
 export type HeaderLookup = (name: string) => string | undefined;
 
-export const headerLookup =
-  (headers: { get(name: string): string } | undefined): HeaderLookup =>
-  (name) =>
-    headers?.get(name) || undefined;
-
 export const recordLookup =
   (headers: Record<string, string>): HeaderLookup =>
   (name) =>
     headers[name] || undefined;
+
+/** Reads a delivered message's headers in one pass (each `MsgHdrs.get` scans every key again). */
+export const headerLookup = (headers: Parameters<typeof fromNatsHeaders>[0]): HeaderLookup =>
+  recordLookup(fromNatsHeaders(headers));
 
 /** The session a message on `<P>.events.<sessionId>` belongs to: its header, else its subject. */
 export function sessionIdOf(subject: string, header: HeaderLookup): string {
