@@ -150,7 +150,7 @@ export class DurableWorker {
   }
 
   private dispatch(message: JsMsg, handler: WorkHandler): void {
-    const item = toWorkItem(message);
+    const item = new DeliveredItem(message);
     const task = handler(item, this.shutdown.signal)
       .catch((error) => {
         this.onError(`handling ${item.subject}#${item.seq} failed`, error);
@@ -164,31 +164,49 @@ export class DurableWorker {
   }
 }
 
-function toWorkItem(message: JsMsg): WorkItem {
-  let settled = false;
-  const settle = () => {
-    settled = true;
-  };
-  return {
-    subject: message.subject,
-    seq: message.seq,
-    deliveryCount: message.info.deliveryCount,
-    headers: fromNatsHeaders(message.headers),
-    data: message.data,
-    json: <T>() => decodeJson<T>(message.data),
-    ack: async () => {
-      settle();
-      message.ack();
-    },
-    nak: (delayMs) => {
-      settle();
-      message.nak(delayMs);
-    },
-    working: () => message.working(),
-    term: (reason) => {
-      settle();
-      message.term(reason);
-    },
-    settled: () => settled,
-  };
+/** A delivered JetStream message as a work item: methods on the prototype, nothing allocated per call. */
+class DeliveredItem implements WorkItem {
+  readonly subject: string;
+  readonly seq: number;
+  readonly deliveryCount: number;
+  readonly headers: Record<string, string>;
+  private isSettled = false;
+
+  constructor(private readonly message: JsMsg) {
+    this.subject = message.subject;
+    this.seq = message.seq;
+    this.deliveryCount = message.info.deliveryCount;
+    this.headers = fromNatsHeaders(message.headers);
+  }
+
+  get data(): Uint8Array {
+    return this.message.data;
+  }
+
+  json<T>(): T {
+    return decodeJson<T>(this.message.data);
+  }
+
+  async ack(): Promise<void> {
+    this.isSettled = true;
+    this.message.ack();
+  }
+
+  nak(delayMs?: number): void {
+    this.isSettled = true;
+    this.message.nak(delayMs);
+  }
+
+  working(): void {
+    this.message.working();
+  }
+
+  term(reason?: string): void {
+    this.isSettled = true;
+    this.message.term(reason);
+  }
+
+  settled(): boolean {
+    return this.isSettled;
+  }
 }
