@@ -1,6 +1,5 @@
-import { existsSync, readdirSync, readFileSync } from 'fs';
-import path from 'path';
-import { originOf, shortLocation, type CallFrame } from './call-frames';
+import { readFileSync } from 'fs';
+import { FrameTally, profileFilesIn, type CallFrame, type TalliedEntry } from './frame-tally';
 
 /** A node of a sampling heap profile (`HeapProfiler.stopSampling`): bytes allocated right there. */
 interface AllocationNode {
@@ -31,49 +30,37 @@ export function summarizeAllocationProfile(
   processName: string,
   top = 15,
 ): AllocationSummary {
-  const byFunction = new Map<string, number>();
-  const byOrigin = new Map<string, number>();
-  let total = 0;
+  const allocated = new FrameTally();
   const pending = [profile.head];
   for (let node = pending.pop(); node; node = pending.pop()) {
     pending.push(...node.children);
-    if (node.selfSize === 0) continue;
-    total += node.selfSize;
-    const name = shortLocation(node.callFrame);
-    byFunction.set(name, (byFunction.get(name) ?? 0) + node.selfSize);
-    const origin = originOf(node.callFrame);
-    byOrigin.set(origin, (byOrigin.get(origin) ?? 0) + node.selfSize);
+    if (node.selfSize > 0) allocated.add(node.callFrame, node.selfSize);
   }
-  const rank = (map: Map<string, number>, n: number): AllocatedBytesEntry[] =>
-    [...map.entries()]
-      .sort((a, b) => b[1] - a[1])
-      .slice(0, n)
-      .map(([name, bytes]) => ({
-        name,
-        megabytes: Math.round(bytes / 1e5) / 10,
-        percent: total ? Math.round((bytes / total) * 1000) / 10 : 0,
-      }));
+  const inMegabytes = ({ name, amount, percent }: TalliedEntry): AllocatedBytesEntry => ({
+    name,
+    megabytes: toMegabytes(amount),
+    percent,
+  });
   return {
     process: processName,
-    totalMegabytes: Math.round(total / 1e5) / 10,
-    topFunctions: rank(byFunction, top),
-    byOrigin: rank(byOrigin, 10),
+    totalMegabytes: toMegabytes(allocated.total),
+    topFunctions: allocated.top(top, 'function').map(inMegabytes),
+    byOrigin: allocated.top(10, 'origin').map(inMegabytes),
   };
 }
 
 /** Summarizes every allocation profile under `dir/<process>/`. */
 export function summarizeAllocationProfileDir(dir: string, top = 15): AllocationSummary[] {
-  if (!existsSync(dir)) return [];
-  const out: AllocationSummary[] = [];
-  for (const processName of readdirSync(dir)) {
-    const folder = path.join(dir, processName);
-    for (const file of readdirSync(folder).filter((name) => name.endsWith('.heapprofile'))) {
-      const profile = JSON.parse(readFileSync(path.join(folder, file), 'utf8')) as { head: AllocationNode };
-      out.push(summarizeAllocationProfile(profile, processName, top));
-    }
-  }
-  return out;
+  return profileFilesIn(dir, '.heapprofile').map(({ processName, file }) =>
+    summarizeAllocationProfile(
+      JSON.parse(readFileSync(file, 'utf8')) as { head: AllocationNode },
+      processName,
+      top,
+    ),
+  );
 }
+
+const toMegabytes = (bytes: number) => Math.round(bytes / 1e5) / 10;
 
 export function formatAllocationSummary(summary: AllocationSummary): string {
   const lines = [

@@ -1,6 +1,5 @@
-import { existsSync, readdirSync, readFileSync } from 'fs';
-import path from 'path';
-import { originOf, shortLocation, type CallFrame } from './call-frames';
+import { readFileSync } from 'fs';
+import { FrameTally, profileFilesIn, type CallFrame, type TalliedEntry } from './frame-tally';
 
 interface CpuProfileNode {
   id: number;
@@ -35,51 +34,32 @@ export function summarizeProfile(file: string, processName: string, top = 15): P
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const selfUs = new Map<number, number>();
   profile.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
-  const byFunction = new Map<string, number>();
-  const byOrigin = new Map<string, number>();
+  const busy = new FrameTally();
   let idleUs = 0;
-  let busyUs = 0;
   for (const [id, us] of selfUs) {
     const frame = byId.get(id)!.callFrame;
-    if (frame.functionName === '(idle)') {
-      idleUs += us;
-      continue;
-    }
-    busyUs += us;
-    const name = shortLocation(frame);
-    byFunction.set(name, (byFunction.get(name) ?? 0) + us);
-    const origin = originOf(frame);
-    byOrigin.set(origin, (byOrigin.get(origin) ?? 0) + us);
+    if (frame.functionName === '(idle)') idleUs += us;
+    else busy.add(frame, us);
   }
-  const rank = (map: Map<string, number>, n: number): SelfTimeEntry[] =>
-    [...map.entries()]
-      .sort((a, b) => b[1] - a[1])
-      .slice(0, n)
-      .map(([name, us]) => ({
-        name,
-        selfMs: Math.round(us / 1000),
-        percent: busyUs ? Math.round((us / busyUs) * 1000) / 10 : 0,
-      }));
+  const inMs = ({ name, amount, percent }: TalliedEntry): SelfTimeEntry => ({
+    name,
+    selfMs: Math.round(amount / 1000),
+    percent,
+  });
   return {
     process: processName,
-    busyMs: Math.round(busyUs / 1000),
+    busyMs: Math.round(busy.total / 1000),
     idleMs: Math.round(idleUs / 1000),
-    topFunctions: rank(byFunction, top),
-    byOrigin: rank(byOrigin, 10),
+    topFunctions: busy.top(top, 'function').map(inMs),
+    byOrigin: busy.top(10, 'origin').map(inMs),
   };
 }
 
 /** Summarizes every profile under `dir/<process>/`. */
 export function summarizeProfileDir(dir: string, top = 15): ProfileSummary[] {
-  if (!existsSync(dir)) return [];
-  const out: ProfileSummary[] = [];
-  for (const processName of readdirSync(dir)) {
-    const folder = path.join(dir, processName);
-    for (const file of readdirSync(folder).filter((name) => name.endsWith('.cpuprofile'))) {
-      out.push(summarizeProfile(path.join(folder, file), processName, top));
-    }
-  }
-  return out;
+  return profileFilesIn(dir, '.cpuprofile').map(({ processName, file }) =>
+    summarizeProfile(file, processName, top),
+  );
 }
 
 export function formatProfileSummary(summary: ProfileSummary): string {
