@@ -9,7 +9,7 @@ export interface CallFrame {
 }
 
 /** Where a function's code lives, short: `@nats-io/nats-core`, `gateway`, `node:internal`, `(garbage collector)`. */
-export function originOf(frame: CallFrame): string {
+function originOf(frame: CallFrame): string {
   const url = frame.url;
   if (!url) return frame.functionName || '(anonymous)';
   const inModules = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
@@ -21,7 +21,7 @@ export function originOf(frame: CallFrame): string {
 }
 
 /** `name file:line`, the file relative to node_modules, apps or packages. */
-export function shortLocation(frame: CallFrame): string {
+function shortLocation(frame: CallFrame): string {
   if (!frame.url) return frame.functionName || '(anonymous)';
   const file = frame.url.replace(/^file:\/\//, '').replace(/^.*\/(node_modules|apps|packages)\//, '$1/');
   return `${frame.functionName || '(anonymous)'} ${file}:${frame.lineNumber + 1}`;
