@@ -285,20 +285,18 @@ describe('session event stream (SSE)', () => {
     await eventCount(reader, 1);
     const subject = harness.nats.names.events(sessionId);
     const js = harness.nats.client.js;
-    const eventHeaders = (prevSeq: number) =>
+    const eventHeaders = (number: number) =>
       toNatsHeaders({
         [Header.SessionId]: sessionId,
         [Header.EventType]: 'agent.message',
-        [Header.PrevSeq]: String(prevSeq),
+        [Header.EventNumber]: String(number),
       });
-    const bad = [
-      await js.publish(subject, 'not json, no headers'),
-      await js.publish(subject, 'not json', { headers: eventHeaders(first.seq) }),
-      await js.publish(subject, '[1,2]', { headers: eventHeaders(first.seq) }),
-      await js.publish(subject, JSON.stringify({ no: 'type' })),
-    ];
-    // A real event, pretty-printed, naming the last bad message as its predecessor: the gateway refills
-    // that "hole" from JetStream (skipping the bad messages there too), then sends it on one line.
+    await js.publish(subject, 'not json, no headers');
+    await js.publish(subject, 'not json', { headers: eventHeaders(2) });
+    await js.publish(subject, '[1,2]', { headers: eventHeaders(2) });
+    await js.publish(subject, JSON.stringify({ no: 'type' }));
+    // A real event, pretty-printed, numbered as if a bad message were the event before it: the gateway
+    // refills that "hole" from JetStream (skipping the bad messages there too), then sends it on one line.
     const pretty = {
       type: 'agent.message',
       id: eventId(sessionId, 900, 0),
@@ -306,7 +304,7 @@ describe('session event stream (SSE)', () => {
       processed_at: new Date().toISOString(),
     };
     const prettyAck = await js.publish(subject, JSON.stringify(pretty, null, 2), {
-      headers: eventHeaders(bad[bad.length - 1].seq),
+      headers: eventHeaders(3),
     });
     const after = await writer.append(sessionId, agentMessage('after'));
     await eventCount(reader, 3);
@@ -333,10 +331,9 @@ describe('session event stream (SSE)', () => {
     await waitFor(() => harness.fanout.stats().listeners === 40, { what: 'every client listening' });
     const before = harness.fanout.stats();
 
-    // Published without waiting for each ack, so the live consumer gets them in bursts. Each names the
-    // sequence it will follow (the stream is only written by this test right now).
+    // Published without waiting for each ack, so the live consumer gets them in bursts, numbered after
+    // the first event.
     const { nats } = harness;
-    const lastSeq = (await nats.client.jsm.streams.info(nats.names.streams.events)).state.last_seq;
     const count = 300;
     const acks = await Promise.all(
       Array.from({ length: count }, (_, i) => {
@@ -352,7 +349,7 @@ describe('session event stream (SSE)', () => {
             [Header.SessionId]: sessionId,
             [Header.EventId]: event.id,
             [Header.EventType]: event.type,
-            [Header.PrevSeq]: String(i === 0 ? firstSeq : lastSeq + i),
+            [Header.EventNumber]: String(i + 2),
           }),
         });
       }),

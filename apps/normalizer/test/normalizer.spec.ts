@@ -146,7 +146,7 @@ describe('normalizer (one replica, real NATS)', () => {
         [Header.SessionId]: session.sessionId,
         [Header.EventId]: event.data.id,
         [Header.EventType]: event.data.type,
-        [Header.PrevSeq]: String(i === 0 ? 0 : stored[i - 1].seq),
+        [Header.EventNumber]: String(i + 1),
       });
     });
     expect(stored).toHaveLength(foldInMemory(session.sessionId, session.written).length);
@@ -154,6 +154,7 @@ describe('normalizer (one replica, real NATS)', () => {
     const { state } = await states.load(session.sessionId, { fresh: true });
     expect(state.lastRawSeq).toBe(session.lastSeq);
     expect(state.lastEventSeq).toBe(stored.at(-1)?.seq);
+    expect(state.lastEventNumber).toBe(stored.length);
   });
 
   it('skips poison records without blocking the session, and counts them', async () => {

@@ -50,7 +50,7 @@ describe('normalizer replicas sharing one durable consumer', () => {
       expect(stored.map((event) => event.data)).toEqual(expected);
       stored.forEach((event, i) => {
         expect(event.headers[Header.EventId]).toBe(event.data.id);
-        expect(event.headers[Header.PrevSeq]).toBe(String(i === 0 ? 0 : stored[i - 1].seq));
+        expect(event.headers[Header.EventNumber]).toBe(String(i + 1));
       });
     }
     expect(expectedEventCount).toBeGreaterThan(SESSIONS * 5);

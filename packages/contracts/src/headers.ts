@@ -7,8 +7,13 @@ export const Header = {
   /** The normalized event's type, e.g. `agent.message` (events stream). */
   EventType: 'Lap-Event-Type',
   /**
-   * The stream sequence of the previous message on the same subject, 0 for the first (raw and events
-   * streams). A reader that sees a gap between this and the last sequence it holds knows it missed one.
+   * The event's place among its session's events, counting from 1 (events stream). A reader that sees
+   * a number more than one past the last it holds knows it missed an event.
+   */
+  EventNumber: 'Lap-Event-Number',
+  /**
+   * The stream sequence of the previous record on the same subject, 0 for the first (raw stream). A
+   * reader that sees a gap between this and the last sequence it holds knows it missed one.
    */
   PrevSeq: 'Lap-Prev-Seq',
   /**
@@ -30,3 +35,8 @@ export const Header = {
   /** The id of the newest Cursor frame recorded for the run: the resume point (`Last-Event-ID`). */
   CursorLastEventId: 'Lap-Cursor-Last-Event-Id',
 } as const;
+
+/** A `Lap-Event-Number` header value as a number; undefined when absent or not a whole number. */
+export function eventNumberOf(value: string | undefined): number | undefined {
+  return value !== undefined && /^\d{1,15}$/.test(value) ? Number(value) : undefined;
+}

@@ -5,6 +5,9 @@ import type { NatsClient } from './nats-client';
 import { fromNatsHeaders } from './nats-headers';
 import { isTransientNatsError } from './transient-errors';
 
+/** NATS's default `max_payload`. */
+const DEFAULT_MAX_PAYLOAD_BYTES = 1024 * 1024;
+
 /** Names the process that appended a record (see `SubjectLogOptions.writerId`). */
 export const WRITER_HEADER = Header.Writer;
 
@@ -111,6 +114,17 @@ export class SubjectLog {
     if (!writerId || expectedSeq === undefined || seq <= expectedSeq) return;
     const stored = await this.nats.jsm.streams.getMessage(this.stream, { seq });
     if (stored?.header?.get(WRITER_HEADER) !== writerId) throw new FencedError(subject, expectedSeq);
+  }
+
+  /** The largest message the server takes, headers included (what NATS announced; 1 MiB until it has). */
+  maxPayloadBytes(): number {
+    return this.nats.connection.info?.max_payload ?? DEFAULT_MAX_PAYLOAD_BYTES;
+  }
+
+  /** How many records the stream holds on a subject (those aged out or deleted are not counted). */
+  async count(subject: string): Promise<number> {
+    const info = await this.nats.jsm.streams.info(this.stream, { subjects_filter: subject });
+    return info.state.subjects?.[subject] ?? 0;
   }
 
   /** The newest record on a subject, or null when it has none. */

@@ -1,14 +1,23 @@
 import { concatFrames, type LoggedEvent, type SseBytes } from './logged-event';
 
 /**
+ * Whether `event` can go out right after the event numbered `lastNumber` with nothing missed in
+ * between. Unnumbered events (and an unknown last number) are taken as following.
+ */
+export function follows(event: LoggedEvent, lastNumber: number | undefined): boolean {
+  return event.number === undefined || lastNumber === undefined || event.number <= lastNumber + 1;
+}
+
+/**
  * Consecutive live events of one session, in stream order, as one delivery to its listeners: what the
  * live consumer handed over in one go (a burst), or a single event. A client that is caught up takes
  * the whole batch as one write of bytes built once for all clients.
  */
 export class EventBatch {
   /**
-   * Whether each event names (by `prevSeq`) at most the event before it here, with rising sequences:
-   * then a client that may send the first may send them all, with no hole to refill in between.
+   * Whether the events follow on from each other: rising sequences, and each number at most one past
+   * the one before it here. Then a client that may send the first may send them all, with no hole to
+   * refill in between.
    */
   readonly chained: boolean;
   private joined?: SseBytes;
@@ -16,9 +25,7 @@ export class EventBatch {
   constructor(readonly events: readonly LoggedEvent[]) {
     let chained = events.length > 0;
     for (let i = 1; i < events.length && chained; i++) {
-      const { seq, prevSeq } = events[i];
-      const before = events[i - 1].seq;
-      chained = seq > before && (prevSeq === undefined || prevSeq <= before);
+      chained = events[i].seq > events[i - 1].seq && follows(events[i], events[i - 1].number);
     }
     this.chained = chained;
   }

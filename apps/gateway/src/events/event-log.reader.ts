@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DeliverPolicy } from '@nats-io/jetstream';
-import type { NatsNames } from '@lap/contracts';
+import { eventNumberOf, Header, type NatsNames } from '@lap/contracts';
 import { NatsClient, SubjectLog } from '@lap/messaging';
 import { NATS_NAMES } from '../messaging/nats-names.token';
 import { headerLookup, loggedEventOf, type LoggedEvent } from './logged-event';
@@ -18,9 +18,11 @@ export class EventLogReader {
     this.log = new SubjectLog(nats, names.streams.events);
   }
 
-  /** The sequence of the session's newest event, 0 when it has none. */
-  async newestSeq(sessionId: string): Promise<number> {
-    return (await this.log.last(this.names.events(sessionId)))?.seq ?? 0;
+  /** The session's newest event: its sequence and number; 0 and 0 when it has none. */
+  async newest(sessionId: string): Promise<{ seq: number; number: number | undefined }> {
+    const newest = await this.log.last(this.names.events(sessionId));
+    if (!newest) return { seq: 0, number: 0 };
+    return { seq: newest.seq, number: eventNumberOf(newest.headers[Header.EventNumber]) };
   }
 
   /**

@@ -81,7 +81,7 @@ export class EventsService {
       return this.resolvePosition(session, lastEventId.trim(), 'Last-Event-ID');
     }
     if (query.after !== undefined) return this.resolvePosition(session, query.after, 'after');
-    return query.live_only ? this.log.newestSeq(sessionId) : 0;
+    return query.live_only ? (await this.log.newest(sessionId)).seq : 0;
   }
 
   private async resolvePosition(session: SessionEntity, value: string, what: string): Promise<number> {

@@ -3,10 +3,10 @@ import { EventBatch } from './event-batch';
 import { KEEPALIVE, loggedEventOf, recordLookup, sseErrorFrame, type SseBytes } from './logged-event';
 
 const SUBJECT = 'lap.events.sesn_subject';
-const headers = (type?: string, prev?: string, session?: string) =>
+const headers = (type?: string, number?: string, session?: string) =>
   recordLookup({
     ...(type === undefined ? {} : { [Header.EventType]: type }),
-    ...(prev === undefined ? {} : { [Header.PrevSeq]: prev }),
+    ...(number === undefined ? {} : { [Header.EventNumber]: number }),
     ...(session === undefined ? {} : { [Header.SessionId]: session }),
   });
 const bytes = (text: string) => new Uint8Array(Buffer.from(text));
@@ -31,15 +31,16 @@ describe('loggedEventOf', () => {
       content: [{ type: 'text', text: 'é ✓' }],
     });
     const event = loggedEventOf(42, SUBJECT, headers('agent.message', '41', 'sesn_header'), bytes(json));
-    expect(event).toMatchObject({ seq: 42, sessionId: 'sesn_header', prevSeq: 41, type: 'agent.message' });
+    expect(event).toMatchObject({ seq: 42, sessionId: 'sesn_header', number: 41, type: 'agent.message' });
     expect(frameText(event)).toBe(`id: 42\nevent: agent.message\ndata: ${json}\n\n`);
     expect(unchunk(event.chunk)).toBe(frameText(event));
   });
 
-  it('takes the session from the subject when the header is missing, and no prevSeq when none is named', () => {
+  it('takes the session from the subject when the header is missing, and no number when none is given', () => {
     const event = loggedEventOf(1, SUBJECT, headers('x.y'), bytes('{"type":"x.y"}'));
     expect(event.sessionId).toBe('sesn_subject');
-    expect(event.prevSeq).toBeUndefined();
+    expect(event.number).toBeUndefined();
+    expect(loggedEventOf(2, SUBJECT, headers('x.y', '1e3'), bytes('{"type":"x.y"}')).number).toBeUndefined();
   });
 
   it('re-serializes a body spread over several lines, since a `data:` line cannot hold a line break', () => {
@@ -79,16 +80,16 @@ describe('loggedEventOf', () => {
 });
 
 describe('EventBatch', () => {
-  const event = (seq: number, prev?: number) =>
+  const event = (seq: number, number?: number) =>
     loggedEventOf(
       seq,
       SUBJECT,
-      headers('t', prev === undefined ? undefined : String(prev)),
+      headers('t', number === undefined ? undefined : String(number)),
       bytes('{"type":"t"}'),
     );
 
   it("joins a burst's frames in order, as one chunk", () => {
-    const batch = new EventBatch([event(10, 9), event(11, 10), event(12, 11)]);
+    const batch = new EventBatch([event(10, 4), event(11, 5), event(12, 6)]);
     expect(batch.chained).toBe(true);
     expect(frameText(batch.bytes)).toBe(
       [10, 11, 12].map((seq) => `id: ${seq}\nevent: t\ndata: {"type":"t"}\n\n`).join(''),
@@ -102,9 +103,11 @@ describe('EventBatch', () => {
     expect(new EventBatch([only]).bytes).toBe(only);
   });
 
-  it('is not chained when an event names a predecessor that is not the one before it', () => {
-    expect(new EventBatch([event(10, 9), event(12, 11)]).chained).toBe(false);
-    expect(new EventBatch([event(10, 9), event(12)]).chained).toBe(true);
+  it('is not chained when an event is numbered past the one after the event before it', () => {
+    // Sequences need not be consecutive (other sessions' events sit between), numbers must.
+    expect(new EventBatch([event(10, 4), event(20, 5)]).chained).toBe(true);
+    expect(new EventBatch([event(10, 4), event(12, 6)]).chained).toBe(false);
+    expect(new EventBatch([event(10, 4), event(12)]).chained).toBe(true);
     expect(new EventBatch([event(10), event(10)]).chained).toBe(false);
   });
 });

@@ -1,4 +1,4 @@
-import { Header, sessionIdOfSubject } from '@lap/contracts';
+import { eventNumberOf, Header, sessionIdOfSubject } from '@lap/contracts';
 import { fromNatsHeaders } from '@lap/messaging';
 
 /**
@@ -17,8 +17,8 @@ export interface LoggedEvent extends SseBytes {
   /** Its sequence in the stream: the SSE `id:`. */
   seq: number;
   sessionId: string;
-  /** The sequence of the session's previous event (0 for the first), when the publisher named it. */
-  prevSeq: number | undefined;
+  /** Its place among the session's events (`Lap-Event-Number`, from 1), when the publisher numbered it. */
+  number: number | undefined;
   type: string;
 }
 
@@ -59,10 +59,9 @@ export function loggedEventOf(
 ): LoggedEvent {
   const headerType = header(Header.EventType);
   const sessionId = sessionIdOf(subject, header);
-  const prev = Number.parseInt(header(Header.PrevSeq) ?? '', 10);
-  const prevSeq = Number.isFinite(prev) ? prev : undefined;
+  const number = eventNumberOf(header(Header.EventNumber));
   if (headerType !== undefined && isSseSafe(headerType) && isOneLineJsonObject(data)) {
-    return { seq, sessionId, prevSeq, type: headerType, ...sseBytes(eventHead(seq, headerType), data) };
+    return { seq, sessionId, number, type: headerType, ...sseBytes(eventHead(seq, headerType), data) };
   }
   let body: unknown;
   try {
@@ -78,7 +77,7 @@ export function loggedEventOf(
   return {
     seq,
     sessionId,
-    prevSeq,
+    number,
     type,
     ...sseBytes(eventHead(seq, type), Buffer.from(JSON.stringify(body))),
   };

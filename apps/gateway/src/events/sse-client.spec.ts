@@ -58,12 +58,12 @@ function clientWith(reader: Partial<EventLogReader>, settings: Partial<SseClient
   return { client, response, closed, unsubscribed: () => unsubscribed, push };
 }
 
-/** An event as the normalizer publishes it: the type and the previous sequence in headers. */
-const event = (seq: number, prevSeq: number) =>
+/** An event as the normalizer publishes it: the type and its number in the session in headers. */
+const event = (seq: number, number = seq) =>
   loggedEventOf(
     seq,
     'lap.events.sesn_x',
-    recordLookup({ [Header.EventType]: 'agent.message', [Header.PrevSeq]: String(prevSeq) }),
+    recordLookup({ [Header.EventType]: 'agent.message', [Header.EventNumber]: String(number) }),
     new Uint8Array(Buffer.from(JSON.stringify({ type: 'agent.message', n: seq }))),
   );
 const frame = (seq: number) =>
@@ -71,7 +71,7 @@ const frame = (seq: number) =>
 /** Lets the client's pending promises (replay, pump) run. */
 const settle = () => new Promise((resolve) => setImmediate(resolve));
 const noHistory: Partial<EventLogReader> = {
-  newestSeq: async () => 0,
+  newest: async () => ({ seq: 0, number: 0 }),
   // eslint-disable-next-line require-yield
   read: async function* () {
     return;
@@ -81,7 +81,7 @@ const noHistory: Partial<EventLogReader> = {
 describe('SseClient', () => {
   it('reports a failure to read the log as an `event: error` frame the SDK raises, then ends and frees everything', async () => {
     const { client, response, closed, unsubscribed } = clientWith({
-      newestSeq: async () => {
+      newest: async () => {
         throw new Error('JetStream unavailable');
       },
     });
@@ -96,7 +96,9 @@ describe('SseClient', () => {
   });
 
   it('frees everything at once when the client left before the stream could start', async () => {
-    const { client, response, closed, unsubscribed } = clientWith({ newestSeq: async () => 0 });
+    const { client, response, closed, unsubscribed } = clientWith({
+      newest: async () => ({ seq: 0, number: 0 }),
+    });
     response.destroyed = true;
     await client.run(0);
     expect(client.isClosed).toBe(true);
@@ -108,8 +110,8 @@ describe('SseClient', () => {
   it('sends no error frame when the client itself went away', async () => {
     let release: () => void = () => undefined;
     const { client, response } = clientWith({
-      newestSeq: () =>
-        new Promise<number>((_resolve, reject) => {
+      newest: () =>
+        new Promise<{ seq: number; number: number }>((_resolve, reject) => {
           release = () => reject(new Error('aborted'));
         }),
     });
@@ -124,10 +126,10 @@ describe('SseClient', () => {
     const { client, response, push } = clientWith(noHistory);
     void client.run(0);
     await settle();
-    push(event(1, 0), event(2, 1), event(3, 2));
+    push(event(1), event(2), event(3));
     // Written from the fan-out's callback itself: no queue, no wake-up.
     expect(response.chunks).toEqual([frame(1) + frame(2) + frame(3)]);
-    push(event(4, 3));
+    push(event(4));
     expect(response.chunks).toEqual([frame(1) + frame(2) + frame(3), frame(4)]);
     client.close();
   });
@@ -137,9 +139,9 @@ describe('SseClient', () => {
     void client.run(0);
     await settle();
     response.accepting = false;
-    push(event(1, 0));
-    push(event(2, 1));
-    push(event(3, 2), event(4, 3));
+    push(event(1));
+    push(event(2));
+    push(event(3), event(4));
     await settle();
     expect(response.chunks).toEqual([frame(1)]);
     response.accepting = true;
@@ -147,7 +149,7 @@ describe('SseClient', () => {
     await settle();
     expect(response.chunks).toEqual([1, 2, 3, 4].map(frame));
     // Caught up again: the next one goes out at once.
-    push(event(5, 4));
+    push(event(5));
     expect(response.chunks.at(-1)).toBe(frame(5));
     client.close();
   });
@@ -157,7 +159,7 @@ describe('SseClient', () => {
     void client.run(0);
     await settle();
     response.accepting = false;
-    for (let seq = 1; seq <= 10 && !client.isClosed; seq++) push(event(seq, seq - 1));
+    for (let seq = 1; seq <= 10 && !client.isClosed; seq++) push(event(seq));
     expect(client.isClosed).toBe(true);
     expect(response.destroyed).toBe(true);
     expect(response.ended).toBe(false);
@@ -165,22 +167,43 @@ describe('SseClient', () => {
     expect(unsubscribed()).toBe(1);
   });
 
-  it('refills a hole from the log before a live event that names a predecessor it never sent', async () => {
+  it('refills a hole from the log before a live event numbered past the next one', async () => {
     const reads: Array<[number, number]> = [];
     const { client, response, push } = clientWith({
-      newestSeq: async () => 0,
+      newest: async () => ({ seq: 0, number: 0 }),
       read: async function* (_sessionId: string, afterSeq: number, untilSeq: number) {
         reads.push([afterSeq, untilSeq]);
-        if (afterSeq < 2 && untilSeq >= 2) yield event(2, 1);
+        if (afterSeq < 2 && untilSeq >= 2) yield event(2);
       },
     });
     void client.run(0);
     await settle();
-    push(event(1, 0));
-    push(event(3, 2));
+    push(event(1));
+    push(event(3));
     await settle();
     expect(reads).toEqual([[1, 2]]);
     expect(response.chunks).toEqual([1, 2, 3].map(frame));
+    client.close();
+  });
+
+  it('refills a hole after the point a client resumed from, knowing the number of the event there', async () => {
+    const reads: Array<[number, number]> = [];
+    const { client, response, push } = clientWith({
+      newest: async () => ({ seq: 10, number: 4 }),
+      read: async function* (_sessionId: string, afterSeq: number, untilSeq: number) {
+        reads.push([afterSeq, untilSeq]);
+        if (afterSeq < 11 && untilSeq >= 11) yield event(11, 5);
+      },
+    });
+    void client.run(10);
+    await settle();
+    push(event(12, 6));
+    await settle();
+    expect(reads).toEqual([[10, 11]]);
+    expect(response.chunks.join('')).toBe(frame(11) + frame(12));
+    // Numbered one past the last sent: straight through.
+    push(event(13, 7));
+    expect(response.chunks.at(-1)).toBe(frame(13));
     client.close();
   });
 
@@ -193,7 +216,7 @@ describe('SseClient', () => {
     client.heartbeat();
     expect(response.chunks).toEqual([': keepalive\n\n']);
     client.heartbeat();
-    push(event(1, 0));
+    push(event(1));
     client.heartbeat();
     expect(response.chunks).toEqual([': keepalive\n\n', frame(1)]);
     client.heartbeat();

@@ -1,7 +1,7 @@
 import type { Socket } from 'net';
 import type { LoggerService } from '@nestjs/common';
 import type { Response } from 'express';
-import type { EventBatch } from './event-batch';
+import { follows, type EventBatch } from './event-batch';
 import type { EventFanout } from './event-fanout.service';
 import type { EventLogReader } from './event-log.reader';
 import { KEEPALIVE, sseErrorFrame, type LoggedEvent, type SseBytes } from './logged-event';
@@ -32,7 +32,8 @@ export const SSE_HEADERS = {
  * One client's event stream for one session (invariant 5: no gap, no repeat). Live events are
  * buffered from the moment the client arrives; history up to the newest event is replayed from
  * JetStream; then the buffer is released, skipping what the replay already sent. A live event whose
- * predecessor (`Lap-Prev-Seq`) was not sent has the hole refilled from JetStream first.
+ * number (`Lap-Event-Number`) is more than one past the last sent has the hole refilled from JetStream
+ * first.
  *
  * Once caught up (nothing queued, no replay running, the socket not behind), a live batch that follows
  * on from the last event sent is written straight from the fan-out's callback: one write of bytes
@@ -42,6 +43,8 @@ export class SseClient {
   private readonly queue: LoggedEvent[] = [];
   private queuedBytes = 0;
   private lastSentSeq = 0;
+  /** `Lap-Event-Number` of the last event sent (or skipped by the client's resume point), if known. */
+  private lastSentNumber: number | undefined;
   private closed = false;
   /** Caught up: the queue is empty and no pump runs, so a live batch may be written at once. */
   private live = false;
@@ -85,7 +88,10 @@ export class SseClient {
       this.socket = this.directSocket();
 
       this.lastSentSeq = afterSeq;
-      await this.replayUpTo(await this.deps.reader.newestSeq(this.sessionId));
+      const newest = await this.deps.reader.newest(this.sessionId);
+      // Resuming at (or past) the newest event: the next live one is numbered right after it.
+      if (newest.seq <= afterSeq) this.lastSentNumber = newest.number;
+      await this.replayUpTo(newest.seq);
       await this.pump();
     } catch (error) {
       this.fail(error);
@@ -134,12 +140,9 @@ export class SseClient {
     if (this.closed) return;
     if (this.live) {
       const { first } = batch;
-      if (
-        batch.chained &&
-        first.seq > this.lastSentSeq &&
-        (first.prevSeq === undefined || first.prevSeq <= this.lastSentSeq)
-      ) {
+      if (batch.chained && first.seq > this.lastSentSeq && follows(first, this.lastSentNumber)) {
         this.lastSentSeq = batch.last.seq;
+        this.lastSentNumber = batch.last.number;
         if (!this.write(batch.bytes)) this.startPump(true);
         return;
       }
@@ -175,8 +178,7 @@ export class SseClient {
       if (!event) break;
       this.queuedBytes -= event.frame.length;
       if (event.seq <= this.lastSentSeq) continue;
-      if (event.prevSeq !== undefined && event.prevSeq > this.lastSentSeq)
-        await this.replayUpTo(event.prevSeq);
+      if (!follows(event, this.lastSentNumber)) await this.replayUpTo(event.seq - 1);
       if (!this.closed && event.seq > this.lastSentSeq && !this.send(event)) await this.drained();
     }
     // Nothing queued, and no await since the queue was seen empty: from here the fan-out writes.
@@ -197,6 +199,7 @@ export class SseClient {
    */
   private send(event: LoggedEvent): boolean {
     this.lastSentSeq = event.seq;
+    this.lastSentNumber = event.number;
     if (this.socket && !this.corked) {
       this.corked = true;
       this.socket.cork();

@@ -1,17 +1,20 @@
 import type { SessionEventBody } from '@lap/contracts';
 import { foldBatch, type EventToProject, type ProjectedSession } from './batch-fold';
 
-const pending: ProjectedSession = { status: 'pending', outputs: {}, lastEventSeq: 0 };
+const pending: ProjectedSession = { status: 'pending', outputs: {}, lastEventSeq: 0, lastEventNumber: 0 };
 
-/** An event at `seq` whose predecessor is `prevSeq` (the previous event of the session by default). */
+/**
+ * An event at `seq`, numbered `number` in its session (by default `seq`: in these tests the stream holds
+ * one session).
+ */
 function at(
   seq: number,
   body: SessionEventBody,
-  options: Partial<Pick<EventToProject, 'prevSeq' | 'ignoreMissingPredecessor'>> = {},
+  options: Partial<Pick<EventToProject, 'number' | 'ignoreMissingPredecessor'>> = {},
 ): EventToProject {
   return {
     seq,
-    prevSeq: 'prevSeq' in options ? options.prevSeq : seq - 1,
+    number: 'number' in options ? options.number : seq,
     event: { ...body, id: `sevt_${seq}`, processed_at: '2025-01-01T00:00:00Z' } as EventToProject['event'],
     ignoreMissingPredecessor: options.ignoreMissingPredecessor ?? false,
   };
@@ -39,6 +42,7 @@ describe('foldBatch', () => {
         status: 'idle',
         outputs: { cursor_agent_id: 'bc-1', cursor_run_id: 'run-1' },
         lastEventSeq: 5,
+        lastEventNumber: 5,
       },
       outcomes: ['applied', 'applied', 'applied', 'applied', 'applied'],
       changed: true,
@@ -51,14 +55,24 @@ describe('foldBatch', () => {
   });
 
   it('skips events the row is already past, and a duplicate inside the batch', () => {
-    const session: ProjectedSession = { status: 'running', outputs: {}, lastEventSeq: 10 };
+    const session: ProjectedSession = {
+      status: 'running',
+      outputs: {},
+      lastEventSeq: 10,
+      lastEventNumber: 10,
+    };
     const folded = foldBatch(session, [at(9, idle), at(10, idle), at(11, message), at(11, message)]);
     expect(folded.outcomes).toEqual(['stale', 'stale', 'applied', 'stale']);
-    expect(folded.session).toEqual({ status: 'running', outputs: {}, lastEventSeq: 11 });
+    expect(folded.session).toEqual({ status: 'running', outputs: {}, lastEventSeq: 11, lastEventNumber: 11 });
   });
 
   it('changes nothing when every event is stale', () => {
-    const session: ProjectedSession = { status: 'idle', outputs: { cursor_run_id: 'r' }, lastEventSeq: 7 };
+    const session: ProjectedSession = {
+      status: 'idle',
+      outputs: { cursor_run_id: 'r' },
+      lastEventSeq: 7,
+      lastEventNumber: 7,
+    };
     const folded = foldBatch(session, [at(6, running), at(7, running)]);
     expect(folded).toEqual({ session, outcomes: ['stale', 'stale'], changed: false });
   });
@@ -67,27 +81,34 @@ describe('foldBatch', () => {
     const folded = foldBatch(pending, [
       at(1, running),
       at(2, message),
-      at(4, message, { prevSeq: 3 }),
-      at(5, idle),
-      // Names no predecessor, yet comes after the gap: applying it would skip sequence 3.
-      at(6, message, { prevSeq: undefined }),
+      // Number 3 is missing (sequences need not be consecutive: 5 follows 2 directly here).
+      at(5, message, { number: 4 }),
+      at(6, idle, { number: 5 }),
+      // Not numbered, yet comes after the gap: applying it would skip number 3.
+      at(7, message, { number: undefined }),
     ]);
     expect(folded.outcomes).toEqual(['applied', 'applied', 'waiting', 'waiting', 'waiting']);
-    expect(folded.session).toEqual({ status: 'running', outputs: {}, lastEventSeq: 2 });
+    expect(folded.session).toEqual({ status: 'running', outputs: {}, lastEventSeq: 2, lastEventNumber: 2 });
     expect(folded.changed).toBe(true);
   });
 
+  it('applies the next number whatever its sequence', () => {
+    const folded = foldBatch(pending, [at(40, running, { number: 1 }), at(97, idle, { number: 2 })]);
+    expect(folded.outcomes).toEqual(['applied', 'applied']);
+    expect(folded.session).toMatchObject({ lastEventSeq: 97, lastEventNumber: 2 });
+  });
+
   it('applies past a predecessor that is never coming', () => {
-    const folded = foldBatch(pending, [
-      at(4, running, { prevSeq: 3, ignoreMissingPredecessor: true }),
-      at(5, idle),
-    ]);
+    const folded = foldBatch(pending, [at(4, running, { ignoreMissingPredecessor: true }), at(5, idle)]);
     expect(folded.outcomes).toEqual(['applied', 'applied']);
     expect(folded.session.lastEventSeq).toBe(5);
   });
 
-  it('applies events that name no predecessor', () => {
-    const folded = foldBatch(pending, [at(3, running, { prevSeq: undefined })]);
+  it('applies events that are not numbered, and then does not know the number (a row from before numbering)', () => {
+    const folded = foldBatch(pending, [at(3, running, { number: undefined })]);
     expect(folded.outcomes).toEqual(['applied']);
+    expect(folded.session.lastEventNumber).toBeNull();
+    const unknown: ProjectedSession = { ...pending, lastEventSeq: 3, lastEventNumber: null };
+    expect(foldBatch(unknown, [at(8, idle)]).outcomes).toEqual(['applied']);
   });
 });

@@ -5,8 +5,8 @@ import { sessionStatusAfter } from '../sessions/session-status';
 /** One event of a session, as delivered from `<P>_EVENTS`. */
 export interface EventToProject {
   seq: number;
-  /** The session's previous event sequence, when the publisher named it. */
-  prevSeq: number | undefined;
+  /** Its `Lap-Event-Number` (its place among the session's events), when the publisher numbered it. */
+  number: number | undefined;
   event: SessionEvent;
   /** Apply even when the predecessor has not been projected (it is never coming). */
   ignoreMissingPredecessor: boolean;
@@ -24,6 +24,8 @@ export interface ProjectedSession {
   status: SessionStatus;
   outputs: SessionOutputs;
   lastEventSeq: number;
+  /** That event's number; null when it had none (or the row predates numbering). */
+  lastEventNumber: number | null;
 }
 
 export interface FoldedBatch {
@@ -44,7 +46,7 @@ export function foldBatch(session: ProjectedSession, events: readonly EventToPro
   let blocked = false;
   const outcomes = events.map((input): ProjectionOutcome => {
     if (input.seq <= current.lastEventSeq) return 'stale';
-    if (blocked || waitsForPredecessor(input, current.lastEventSeq)) {
+    if (blocked || waitsForPredecessor(input, current.lastEventNumber)) {
       blocked = true;
       return 'waiting';
     }
@@ -54,14 +56,20 @@ export function foldBatch(session: ProjectedSession, events: readonly EventToPro
   return { session: current, outcomes, changed: current !== session };
 }
 
-function waitsForPredecessor(input: EventToProject, lastEventSeq: number): boolean {
-  return input.prevSeq !== undefined && input.prevSeq > lastEventSeq && !input.ignoreMissingPredecessor;
+function waitsForPredecessor(input: EventToProject, lastEventNumber: number | null): boolean {
+  return (
+    input.number !== undefined &&
+    lastEventNumber !== null &&
+    input.number > lastEventNumber + 1 &&
+    !input.ignoreMissingPredecessor
+  );
 }
 
-function applyEvent(session: ProjectedSession, { seq, event }: EventToProject): ProjectedSession {
+function applyEvent(session: ProjectedSession, { seq, number, event }: EventToProject): ProjectedSession {
   return {
     status: sessionStatusAfter(session.status, event),
     outputs: event.type === 'session.updated' ? { ...session.outputs, ...event.outputs } : session.outputs,
     lastEventSeq: seq,
+    lastEventNumber: number ?? null,
   };
 }

@@ -5,7 +5,7 @@ import {
   type OnApplicationBootstrap,
   type OnModuleDestroy,
 } from '@nestjs/common';
-import { Header, sessionIdOfSubject, type NatsNames, type SessionEvent } from '@lap/contracts';
+import { eventNumberOf, Header, sessionIdOfSubject, type NatsNames, type SessionEvent } from '@lap/contracts';
 import { isDatabaseUnavailable, isTransactionConflict } from '@lap/db';
 import { DurableWorker, NatsClient, sleep, type WorkItem } from '@lap/messaging';
 import { NATS_NAMES } from '../messaging/nats-names.token';
@@ -123,10 +123,9 @@ export class EventProjector implements OnApplicationBootstrap, OnModuleDestroy {
       item.term('not a session event');
       return undefined;
     }
-    const prevSeq = Number.parseInt(item.headers[Header.PrevSeq] ?? '', 10);
     return {
       seq: item.seq,
-      prevSeq: Number.isFinite(prevSeq) ? prevSeq : undefined,
+      number: eventNumberOf(item.headers[Header.EventNumber]),
       event,
       ignoreMissingPredecessor: item.deliveryCount > MAX_PREDECESSOR_WAITS,
     };

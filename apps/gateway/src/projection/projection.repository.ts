@@ -95,34 +95,42 @@ async function lockSessions(
     status: SessionStatus;
     outputs: ProjectedSession['outputs'];
     last_event_seq: string;
+    last_event_number: string | null;
   }> = await manager.query(
-    'SELECT id, status, outputs, last_event_seq FROM sessions WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE',
+    'SELECT id, status, outputs, last_event_seq, last_event_number FROM sessions WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE',
     [sessionIds],
   );
   return new Map(
-    rows.map(({ id, status, outputs, last_event_seq }) => [
+    rows.map(({ id, status, outputs, last_event_seq, last_event_number }) => [
       id,
-      { status, outputs, lastEventSeq: Number(last_event_seq) },
+      {
+        status,
+        outputs,
+        lastEventSeq: Number(last_event_seq),
+        lastEventNumber: last_event_number === null ? null : Number(last_event_number),
+      },
     ]),
   );
 }
 
 async function updateSessions(manager: EntityManager, changed: Map<string, ProjectedSession>): Promise<void> {
   if (changed.size === 0) return;
-  const values = [...changed].flatMap(([sessionId, { status, outputs, lastEventSeq }]) => [
+  const values = [...changed].flatMap(([sessionId, { status, outputs, lastEventSeq, lastEventNumber }]) => [
     sessionId,
     status,
     jsonbText(outputs),
     lastEventSeq,
+    lastEventNumber,
   ]);
   const rows = [...changed.keys()].map(
     (_, index) =>
-      `($${index * 4 + 2}::text, $${index * 4 + 3}::text, $${index * 4 + 4}::jsonb, $${index * 4 + 5}::bigint)`,
+      `($${index * 5 + 2}::text, $${index * 5 + 3}::text, $${index * 5 + 4}::jsonb, $${index * 5 + 5}::bigint, $${index * 5 + 6}::bigint)`,
   );
   await manager.query(
     `UPDATE sessions AS s
-     SET status = v.status, outputs = v.outputs, last_event_seq = v.last_event_seq, updated_at = $1
-     FROM (VALUES ${rows.join(', ')}) AS v(id, status, outputs, last_event_seq)
+     SET status = v.status, outputs = v.outputs, last_event_seq = v.last_event_seq,
+         last_event_number = v.last_event_number, updated_at = $1
+     FROM (VALUES ${rows.join(', ')}) AS v(id, status, outputs, last_event_seq, last_event_number)
      WHERE s.id = v.id`,
     [new Date(), ...values],
   );

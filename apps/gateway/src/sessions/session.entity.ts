@@ -77,6 +77,10 @@ export class SessionEntity {
   @Column('bigint', { name: 'last_event_seq', default: 0, transformer: bigintAsNumber })
   lastEventSeq: number;
 
+  /** `Lap-Event-Number` of that event (0: none yet; null: it had none, or the row predates numbering). */
+  @Column('bigint', { name: 'last_event_number', nullable: true, default: 0, transformer: bigintAsNumber })
+  lastEventNumber: number | null;
+
   @Column('timestamptz', { name: 'created_at', default: () => 'now()' })
   createdAt: Date;
 

@@ -78,6 +78,7 @@ export class SessionsService {
         metadata: draft.metadata,
         outputs: {},
         lastEventSeq: 0,
+        lastEventNumber: 0,
         createdAt: now,
         updatedAt: now,
         archivedAt: null,

@@ -3,11 +3,10 @@ import { SubjectLog, type NatsClient } from '@lap/messaging';
 
 /**
  * Plays the normalizer's part: appends normalized events to `<P>.events.<sessionId>` with the
- * headers the gateway relies on (session, event id and type, the previous event's sequence).
+ * headers the gateway relies on (session, event id and type, the event's number in the session).
  */
 export class EventWriter {
   private readonly log: SubjectLog;
-  private readonly lastSeq = new Map<string, number>();
   private readonly counters = new Map<string, number>();
 
   constructor(
@@ -30,17 +29,15 @@ export class EventWriter {
       id: eventId(sessionId, index, 0),
       processed_at: new Date().toISOString(),
     } as SessionEvent;
-    const prev = this.lastSeq.get(sessionId) ?? 0;
     const { seq } = await this.log.append(this.names.events(sessionId), event, {
       msgId: event.id,
       headers: {
         [Header.SessionId]: overrides.sessionHeader ?? sessionId,
         [Header.EventId]: event.id,
         [Header.EventType]: event.type,
-        [Header.PrevSeq]: String(prev),
+        [Header.EventNumber]: String(index),
       },
     });
-    this.lastSeq.set(sessionId, seq);
     return { seq, event };
   }
 

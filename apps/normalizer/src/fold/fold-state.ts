@@ -8,6 +8,11 @@ export interface FoldState {
   lastRawSeq: number;
   /** Stream sequence of the last event published on `<P>.events.<sessionId>`. Kept by the caller. */
   lastEventSeq: number;
+  /**
+   * `Lap-Event-Number` of that event: how many events the session has. Kept by the caller. Absent in
+   * states saved before events were numbered.
+   */
+  lastEventNumber?: number;
   /** The run frames are currently folded for; null between runs. */
   run: RunFoldState | null;
   /** The last run that settled, so a repeated `run.settled` or a late frame of that run emits nothing. */
@@ -47,7 +52,7 @@ export interface OpenToolCall {
 }
 
 export function initialFoldState(): FoldState {
-  return { lastRawSeq: 0, lastEventSeq: 0, run: null, lastSettledRunId: null };
+  return { lastRawSeq: 0, lastEventSeq: 0, lastEventNumber: 0, run: null, lastSettledRunId: null };
 }
 
 export function newRunFoldState(runId: string): RunFoldState {

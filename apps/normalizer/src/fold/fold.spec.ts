@@ -181,7 +181,13 @@ describe('foldRecord', () => {
 
     it('starts from an empty, JSON-serializable state', () => {
       const state = initialFoldState();
-      expect(state).toEqual({ lastRawSeq: 0, lastEventSeq: 0, run: null, lastSettledRunId: null });
+      expect(state).toEqual({
+        lastRawSeq: 0,
+        lastEventSeq: 0,
+        lastEventNumber: 0,
+        run: null,
+        lastSettledRunId: null,
+      });
       expect(JSON.parse(JSON.stringify(state))).toEqual(state);
     });
   });

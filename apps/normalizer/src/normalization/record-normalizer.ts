@@ -175,10 +175,15 @@ export class RecordNormalizer {
       events.push(...folded.events);
       for (const note of folded.notes) this.metrics.increment(NOTE_COUNTERS[note.kind]);
     }
-    const published = await this.publisher.publish(sessionId, events, stored.state.lastEventSeq);
+    const after = await this.publisher.positionOf(sessionId, stored.state);
+    const published = await this.publisher.publish(sessionId, events, after);
     this.metrics.increment('normalizer_events_published_total', published.stored);
     this.metrics.increment('normalizer_events_duplicate_total', published.duplicates);
-    const saved = this.states.saveSoon(sessionId, { ...state, lastEventSeq: published.lastSeq }, stored);
+    const saved = this.states.saveSoon(
+      sessionId,
+      { ...state, lastEventSeq: published.after.seq, lastEventNumber: published.after.number },
+      stored,
+    );
     this.settleWhenWritten(saved, toFold, sessionId, () => {
       this.metrics.increment('normalizer_fold_runs_total');
       this.metrics.increment('normalizer_records_folded_total', toFold.length - poison);

@@ -1,4 +1,4 @@
-import { Header, type RawRecord, type SessionEvent } from '@lap/contracts';
+import { eventNumberOf, Header, type RawRecord, type SessionEvent } from '@lap/contracts';
 import type { StoredRecord } from '@lap/messaging';
 import { canonicalEvents } from './canonical-events';
 import type { SseEventFrame } from './resuming-sse-reader';
@@ -12,7 +12,7 @@ export interface SessionVerdict {
   events: SequenceDiff;
   /** What the resuming SSE client received against `<P>.events.<S>` (ids, types and bodies). */
   sse: SequenceDiff;
-  /** Events whose `Lap-Prev-Seq` is not the previous event's sequence. */
+  /** Events whose `Lap-Event-Number` is not one past the previous event's (1 for the first). */
   eventChainBreaks: number;
   /** Raw records whose `Lap-Prev-Seq` is not the previous record's sequence. */
   rawChainBreaks: number;
@@ -44,7 +44,7 @@ export function judgeSession(
       events.map((e) => `${e.seq} ${e.data.type} ${JSON.stringify(e.data)}`),
       sseFrames.map((f) => `${f.id} ${f.event} ${f.data}`),
     ),
-    eventChainBreaks: chainBreaks(events),
+    eventChainBreaks: numberingBreaks(events),
     rawChainBreaks: chainBreaks(raw),
     duplicateCursorFrames: frameIds.length - new Set(frameIds).size,
     cursorFrames: frameIds.length,
@@ -65,6 +65,10 @@ function longestPause(records: readonly StoredRecord<unknown>[]): { ms: number; 
     if (ms > longest.ms) longest = { ms, after: records[i - 1].time };
   }
   return longest;
+}
+
+function numberingBreaks(events: readonly StoredRecord<unknown>[]): number {
+  return events.filter((e, i) => eventNumberOf(e.headers[Header.EventNumber]) !== i + 1).length;
 }
 
 function chainBreaks(records: readonly StoredRecord<unknown>[]): number {
