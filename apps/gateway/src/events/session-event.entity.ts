@@ -20,8 +20,11 @@ export class SessionEventEntity {
   @Column('text')
   type: string;
 
-  /** Exactly the normalized event, as published. */
-  @Column('jsonb')
+  /**
+   * Exactly the normalized event, as published: `json` keeps the text (key order, and characters
+   * `jsonb` refuses, such as an escaped NUL in a tool's output) where `jsonb` would re-encode it.
+   */
+  @Column('json')
   body: SessionEvent;
 
   @Column('timestamptz', { name: 'processed_at' })

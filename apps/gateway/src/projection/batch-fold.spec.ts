@@ -12,10 +12,16 @@ function at(
   body: SessionEventBody,
   options: Partial<Pick<EventToProject, 'number' | 'ignoreMissingPredecessor'>> = {},
 ): EventToProject {
+  const event = {
+    ...body,
+    id: `sevt_${seq}`,
+    processed_at: '2025-01-01T00:00:00Z',
+  } as EventToProject['event'];
   return {
     seq,
     number: 'number' in options ? options.number : seq,
-    event: { ...body, id: `sevt_${seq}`, processed_at: '2025-01-01T00:00:00Z' } as EventToProject['event'],
+    event,
+    body: JSON.stringify(event),
     ignoreMissingPredecessor: options.ignoreMissingPredecessor ?? false,
   };
 }

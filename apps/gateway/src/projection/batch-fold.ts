@@ -8,6 +8,8 @@ export interface EventToProject {
   /** Its `Lap-Event-Number` (its place among the session's events), when the publisher numbered it. */
   number: number | undefined;
   event: SessionEvent;
+  /** The event's JSON text exactly as published, for the event list. */
+  body: string;
   /** Apply even when the predecessor has not been projected (it is never coming). */
   ignoreMissingPredecessor: boolean;
 }

@@ -7,7 +7,7 @@ import {
 } from '@nestjs/common';
 import { eventNumberOf, Header, sessionIdOfSubject, type NatsNames, type SessionEvent } from '@lap/contracts';
 import { isDatabaseUnavailable, isTransactionConflict } from '@lap/db';
-import { DurableWorker, NatsClient, sleep, type WorkItem } from '@lap/messaging';
+import { decodeText, DurableWorker, NatsClient, sleep, type WorkItem } from '@lap/messaging';
 import { NATS_NAMES } from '../messaging/nats-names.token';
 import type { EventToProject, ProjectionOutcome } from './batch-fold';
 import { ProjectionRepository } from './projection.repository';
@@ -111,9 +111,10 @@ export class EventProjector implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** The item as an event to project, or undefined (the item termed) when it is not a session event. */
   private parse(item: WorkItem): EventToProject | undefined {
+    const body = decodeText(item.data);
     let event: SessionEvent;
     try {
-      event = item.json<SessionEvent>();
+      event = JSON.parse(body) as SessionEvent;
     } catch {
       item.term('not JSON');
       return undefined;
@@ -127,6 +128,7 @@ export class EventProjector implements OnApplicationBootstrap, OnModuleDestroy {
       seq: item.seq,
       number: eventNumberOf(item.headers[Header.EventNumber]),
       event,
+      body,
       ignoreMissingPredecessor: item.deliveryCount > MAX_PREDECESSOR_WAITS,
     };
   }

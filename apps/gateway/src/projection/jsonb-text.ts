@@ -6,9 +6,9 @@
 const UNSTORABLE_ESCAPE = /(?<!\\)((?:\\\\)*)\\u(?:0000|d[89a-f][0-9a-f]{2})/gi;
 
 /**
- * `value` as JSON text PostgreSQL accepts as jsonb: a NUL or a lone surrogate (in a tool's output, say)
- * becomes U+FFFD, the replacement character, instead of failing the row. The event in JetStream keeps
- * the exact text; only the projection's copy is mended.
+ * `value` as JSON text PostgreSQL accepts as jsonb: a NUL or a lone surrogate (in a session's outputs,
+ * say) becomes U+FFFD, the replacement character, instead of failing the row. (Event bodies are stored
+ * as `json`, which keeps them exactly.)
  */
 export function jsonbText(value: unknown): string {
   const text = JSON.stringify(value);

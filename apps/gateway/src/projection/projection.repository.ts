@@ -61,12 +61,12 @@ async function insertEvents(manager: EntityManager, batches: SessionBatches): Pr
   const rows = [...batches]
     .flatMap(([sessionId, events]) => events.map((input) => ({ sessionId, ...input })))
     .sort((a, b) => a.seq - b.seq)
-    .map(({ sessionId, seq, event }) => [
+    .map(({ sessionId, seq, event, body }) => [
       seq,
       event.id,
       sessionId,
       event.type,
-      jsonbText(event),
+      body,
       validDate(event.processed_at) ?? new Date(),
     ]);
   await manager.query(
