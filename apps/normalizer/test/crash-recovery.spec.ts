@@ -62,19 +62,15 @@ describe('normalizer crash windows (real NATS)', () => {
     await normalizer.close();
   }
 
-  const positionOf = (state: FoldState) => ({
-    seq: state.lastEventSeq,
-    number: state.lastEventNumber ?? 0,
-  });
-
   /** Does what a replica does for the first `count` records: fold, publish, save. */
   async function foldAsAReplicaWould(session: RawSessionWriter, count: number): Promise<FoldState> {
     let state = initialFoldState();
     let revision: number | null = null;
     for (const { seq, record } of session.written.slice(0, count)) {
       const folded = foldRecord(state, record!, seq, session.sessionId, record!.at);
-      const published = await publisher.publish(session.sessionId, folded.events, positionOf(state));
-      state = { ...folded.state, lastEventSeq: published.after.seq, lastEventNumber: published.after.number };
+      const after = await publisher.positionOf(session.sessionId, state);
+      const published = await publisher.publish(session.sessionId, folded.events, after);
+      state = { ...folded.state, lastEventSeq: published.after.seq, numbered: published.after };
       revision = await states.save(session.sessionId, state, revision);
     }
     return state;
@@ -88,7 +84,11 @@ describe('normalizer crash windows (real NATS)', () => {
     const { seq, record } = session.written[TOOL_COMPLETED];
     const { events } = foldRecord(saved, record!, seq, session.sessionId, record!.at);
     expect(events.map((event) => event.type)).toEqual(['agent.tool_use', 'agent.tool_result']);
-    await publisher.publish(session.sessionId, events.slice(0, 1), positionOf(saved));
+    await publisher.publish(
+      session.sessionId,
+      events.slice(0, 1),
+      await publisher.positionOf(session.sessionId, saved),
+    );
 
     const normalizer = await start();
     await waitUntilFolded(states, session.sessionId, session.lastSeq);

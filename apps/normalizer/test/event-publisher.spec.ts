@@ -110,16 +110,31 @@ describe('EventPublisher (real NATS)', () => {
     expect(await numbersOf(sessionId)).toEqual(['1']);
   });
 
-  it('counts the events of a session whose fold state predates numbering, once', async () => {
+  it('numbers on from a fold state that does not number its last event, counting the events up to it', async () => {
     const sessionId = newSessionId();
-    const { after } = await publisher.publish(
+    const messages = [1, 2, 3, 4].map((n) => userMessage(sessionId, n, `m${n}`));
+    const firstTwo = await publisher.publish(sessionId, messages.slice(0, 2), start);
+    // A replica published the next two, then died before saving its state.
+    await publisher.publish(sessionId, messages.slice(2), firstTwo.after);
+    const saved = { lastEventSeq: firstTwo.after.seq };
+
+    // Saved by a normalizer from before numbering (no number), or by one that moved past the number.
+    expect(await publisher.positionOf(sessionId, saved)).toEqual(firstTwo.after);
+    const stale = { lastEventSeq: firstTwo.after.seq, numbered: { seq: 1, number: 1 } };
+    expect(await publisher.positionOf(sessionId, stale)).toEqual(firstTwo.after);
+    // The run folded again from that state numbers its events as the first attempt did.
+    const again = await publisher.publish(
       sessionId,
-      [1, 2].map((n) => userMessage(sessionId, n, `m${n}`)),
-      start,
+      messages.slice(2),
+      await publisher.positionOf(sessionId, saved),
     );
-    expect(await publisher.positionOf(sessionId, { lastEventSeq: after.seq })).toEqual(after);
-    expect(await publisher.positionOf(sessionId, { lastEventSeq: after.seq, lastEventNumber: 7 })).toEqual({
-      seq: after.seq,
+    expect(again).toMatchObject({ after: { number: 4 }, duplicates: 2 });
+    expect(await numbersOf(sessionId)).toEqual(['1', '2', '3', '4']);
+
+    expect(
+      await publisher.positionOf(sessionId, { lastEventSeq: 9, numbered: { seq: 9, number: 7 } }),
+    ).toEqual({
+      seq: 9,
       number: 7,
     });
     expect(await publisher.positionOf(newSessionId(), { lastEventSeq: 0 })).toEqual(start);

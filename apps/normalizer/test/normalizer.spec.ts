@@ -154,7 +154,7 @@ describe('normalizer (one replica, real NATS)', () => {
     const { state } = await states.load(session.sessionId, { fresh: true });
     expect(state.lastRawSeq).toBe(session.lastSeq);
     expect(state.lastEventSeq).toBe(stored.at(-1)?.seq);
-    expect(state.lastEventNumber).toBe(stored.length);
+    expect(state.numbered).toEqual({ seq: stored.at(-1)?.seq, number: stored.length });
   });
 
   it('skips poison records without blocking the session, and counts them', async () => {

@@ -5,6 +5,9 @@ import type { NatsClient } from './nats-client';
 import { fromNatsHeaders } from './nats-headers';
 import { isTransientNatsError } from './transient-errors';
 
+/** How often `countThrough` counts a subject that keeps growing before it gives up. */
+const COUNT_ATTEMPTS = 5;
+
 /** NATS's default `max_payload`. */
 const DEFAULT_MAX_PAYLOAD_BYTES = 1024 * 1024;
 
@@ -121,8 +124,30 @@ export class SubjectLog {
     return this.nats.connection.info?.max_payload ?? DEFAULT_MAX_PAYLOAD_BYTES;
   }
 
-  /** How many records the stream holds on a subject (those aged out or deleted are not counted). */
-  async count(subject: string): Promise<number> {
+  /**
+   * How many records the stream holds on a subject up to stream sequence `seq` (those aged out or
+   * deleted are not counted): all of them, less those after `seq`, walked one by one. Records appended
+   * meanwhile change the total: then it is counted again.
+   */
+  async countThrough(subject: string, seq: number): Promise<number> {
+    for (let attempt = 1; ; attempt++) {
+      const total = await this.countOn(subject);
+      let after = 0;
+      for (
+        let next = await this.next(subject, seq + 1);
+        next;
+        next = await this.next(subject, next.seq + 1)
+      ) {
+        after++;
+      }
+      if ((await this.countOn(subject)) === total) return total - after;
+      if (attempt === COUNT_ATTEMPTS) {
+        throw new Error(`${subject} kept growing while its records were counted; try again`);
+      }
+    }
+  }
+
+  private async countOn(subject: string): Promise<number> {
     const info = await this.nats.jsm.streams.info(this.stream, { subjects_filter: subject });
     return info.state.subjects?.[subject] ?? 0;
   }

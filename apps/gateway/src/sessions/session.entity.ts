@@ -77,8 +77,8 @@ export class SessionEntity {
   @Column('bigint', { name: 'last_event_seq', default: 0, transformer: bigintAsNumber })
   lastEventSeq: number;
 
-  /** `Lap-Event-Number` of that event (0: none yet; null: it had none, or the row predates numbering). */
-  @Column('bigint', { name: 'last_event_number', nullable: true, default: 0, transformer: bigintAsNumber })
+  /** `Lap-Event-Number` of that event (0: none yet; null: not known, e.g. the row predates numbering). */
+  @Column('bigint', { name: 'last_event_number', nullable: true, transformer: bigintAsNumber })
   lastEventNumber: number | null;
 
   @Column('timestamptz', { name: 'created_at', default: () => 'now()' })

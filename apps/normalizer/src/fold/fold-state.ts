@@ -9,10 +9,11 @@ export interface FoldState {
   /** Stream sequence of the last event published on `<P>.events.<sessionId>`. Kept by the caller. */
   lastEventSeq: number;
   /**
-   * `Lap-Event-Number` of that event: how many events the session has. Kept by the caller. Absent in
-   * states saved before events were numbered.
+   * The `Lap-Event-Number` of the event at `seq` (how many events the session had then). Kept by the
+   * caller. Trusted only while `seq` is `lastEventSeq`: a normalizer from before events were numbered
+   * leaves it out, or (copying the state it read) moves `lastEventSeq` without it.
    */
-  lastEventNumber?: number;
+  numbered?: { seq: number; number: number };
   /** The run frames are currently folded for; null between runs. */
   run: RunFoldState | null;
   /** The last run that settled, so a repeated `run.settled` or a late frame of that run emits nothing. */
@@ -52,7 +53,13 @@ export interface OpenToolCall {
 }
 
 export function initialFoldState(): FoldState {
-  return { lastRawSeq: 0, lastEventSeq: 0, lastEventNumber: 0, run: null, lastSettledRunId: null };
+  return {
+    lastRawSeq: 0,
+    lastEventSeq: 0,
+    numbered: { seq: 0, number: 0 },
+    run: null,
+    lastSettledRunId: null,
+  };
 }
 
 export function newRunFoldState(runId: string): RunFoldState {

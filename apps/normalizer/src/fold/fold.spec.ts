@@ -184,7 +184,7 @@ describe('foldRecord', () => {
       expect(state).toEqual({
         lastRawSeq: 0,
         lastEventSeq: 0,
-        lastEventNumber: 0,
+        numbered: { seq: 0, number: 0 },
         run: null,
         lastSettledRunId: null,
       });

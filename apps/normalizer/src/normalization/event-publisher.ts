@@ -42,18 +42,18 @@ export class EventPublisher {
   ) {}
 
   /**
-   * Where the session's events stand by its fold state. A state saved before events were numbered
-   * does not say: the events the stream holds for the session are counted once (events aged out of
-   * the stream are then not counted).
+   * Where the session's events stand by its fold state. When the state does not number its last event
+   * (saved by a normalizer from before numbering), the session's events up to it are counted in the
+   * stream (events aged out of the stream are then not counted).
    */
   async positionOf(
     sessionId: string,
-    state: { lastEventSeq: number; lastEventNumber?: number },
+    state: { lastEventSeq: number; numbered?: EventPosition },
   ): Promise<EventPosition> {
-    if (state.lastEventNumber !== undefined || state.lastEventSeq === 0) {
-      return { seq: state.lastEventSeq, number: state.lastEventNumber ?? 0 };
-    }
-    return { seq: state.lastEventSeq, number: await this.events.count(this.names.events(sessionId)) };
+    const seq = state.lastEventSeq;
+    if (seq === 0) return { seq, number: 0 };
+    if (state.numbered?.seq === seq) return state.numbered;
+    return { seq, number: await this.events.countThrough(this.names.events(sessionId), seq) };
   }
 
   /** Publishes `events` in order after the session's event at `after`. */
@@ -74,7 +74,7 @@ export class EventPublisher {
     if (first.duplicate || !fitsOneWrite) {
       for (let i = 1; i < events.length; i++) {
         const appended = await this.appendFenced(subject, sessionId, events[i], payloads[i], published.after);
-        count(appended, after.number + i + 1);
+        count(appended, published.after.number + 1);
       }
       return published;
     }

@@ -181,7 +181,7 @@ export class RecordNormalizer {
     this.metrics.increment('normalizer_events_duplicate_total', published.duplicates);
     const saved = this.states.saveSoon(
       sessionId,
-      { ...state, lastEventSeq: published.after.seq, lastEventNumber: published.after.number },
+      { ...state, lastEventSeq: published.after.seq, numbered: published.after },
       stored,
     );
     this.settleWhenWritten(saved, toFold, sessionId, () => {
