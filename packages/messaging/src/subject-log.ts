@@ -5,6 +5,9 @@ import type { NatsClient } from './nats-client';
 import { fromNatsHeaders } from './nats-headers';
 import { isTransientNatsError } from './transient-errors';
 
+/** JetStream's error code for "no message found". */
+const NO_MESSAGE_FOUND = 10037;
+
 /** How often `countThrough` counts a subject that keeps growing before it gives up. */
 const COUNT_ATTEMPTS = 5;
 
@@ -163,6 +166,20 @@ export class SubjectLog {
     // Direct get: the plain message API of nats-server 2.9 has no next_by_subj.
     const message = await this.nats.jsm.direct.getMessage(this.stream, { next_by_subj: subject, seq });
     return message ? toStoredRecord<T>(message) : null;
+  }
+
+  /** Deletes the record at this stream sequence; false when it was already gone. */
+  async remove(seq: number): Promise<boolean> {
+    try {
+      return await this.nats.jsm.streams.deleteMessage(this.stream, seq, false);
+    } catch (error) {
+      if (
+        (error as { code?: number; api_error?: { err_code?: number } }).api_error?.err_code ===
+        NO_MESSAGE_FOUND
+      )
+        return false;
+      throw error;
+    }
   }
 
   /** The record stored at exactly this stream sequence, or null. */

@@ -14,6 +14,12 @@ import { SessionControl } from '../control/session-control';
 
 /** How often the work queue is checked for commands a NATS restart left behind (see below). */
 const WORK_QUEUE_REPAIR_INTERVAL_MS = 5_000;
+/**
+ * How often every queued command is checked against its session's raw log for a settled leftover that
+ * no later command waits behind (one waited behind is removed as soon as that one is taken). One raw
+ * log read per queued command, so not on every repair.
+ */
+const LEFTOVER_SWEEP_INTERVAL_MS = 30_000;
 
 /**
  * Takes commands from the shared durable consumer (every runner replica pulls from the same one) and
@@ -26,6 +32,7 @@ export class CommandConsumerService implements OnApplicationBootstrap, OnApplica
   private readonly leases = new Set<WorkItem>();
   private renewTimer?: NodeJS.Timeout;
   private repairTimer?: NodeJS.Timeout;
+  private leftoverTimer?: NodeJS.Timeout;
 
   constructor(
     private readonly nats: NatsClient,
@@ -56,10 +63,19 @@ export class CommandConsumerService implements OnApplicationBootstrap, OnApplica
     await ensureStreams(this.nats.jsm, this.names, ['commands', 'raw']);
     await this.worker.ensureConsumer();
     await this.removeAcknowledgedCommands();
+    await this.removeSettledLeftovers().catch((error: Error) =>
+      this.logger.warn(
+        `looking for settled commands left queued failed; the next sweep will do: ${error.message}`,
+      ),
+    );
+    // NATS away: the next sweep will do.
     this.repairTimer = setInterval(
-      // NATS away: the next sweep will do.
       () => void this.removeAcknowledgedCommands().catch(() => undefined),
       WORK_QUEUE_REPAIR_INTERVAL_MS,
+    );
+    this.leftoverTimer = setInterval(
+      () => void this.removeSettledLeftovers().catch(() => undefined),
+      LEFTOVER_SWEEP_INTERVAL_MS,
     );
     this.control.listen();
     // One timer renews every lease: cheap with thousands of live sessions.
@@ -95,10 +111,19 @@ export class CommandConsumerService implements OnApplicationBootstrap, OnApplica
     }
   }
 
+  /**
+   * Queued commands whose run is settled, which the ack floor does not reach (nats-server 2.9 can leave
+   * it stuck below them for good): see CommandProcessor.removeSettledLeftovers.
+   */
+  private async removeSettledLeftovers(): Promise<void> {
+    await this.processor.removeSettledLeftovers();
+  }
+
   /** Stop taking work; live sessions are handed back at once (nak) for another runner to resume. */
   async onApplicationShutdown(): Promise<void> {
     clearInterval(this.renewTimer);
     clearInterval(this.repairTimer);
+    clearInterval(this.leftoverTimer);
     this.control.close();
     await this.worker.stop();
   }

@@ -10,6 +10,7 @@ import {
   FencedError,
   isTransientNatsError,
   RpcCallError,
+  type StoredRecord,
   type SubjectLog,
   type WorkItem,
 } from '@lap/messaging';
@@ -88,10 +89,59 @@ export class CommandProcessor {
     }
   }
 
-  /** Messages of one session run one after another: only the oldest pending one goes. */
+  /**
+   * Messages of one session run one after another: only the oldest pending one goes. A command ahead
+   * of it whose run the session's raw log shows settled is a leftover (see `isSettledLeftover`) and is
+   * removed, so it cannot hold the session up.
+   */
   private async isNextInQueue(item: WorkItem): Promise<boolean> {
-    const head = await this.deps.commands.next(item.subject, 0);
-    return !head || head.seq >= item.seq;
+    for (;;) {
+      const head = await this.deps.commands.next<unknown>(item.subject, 0);
+      if (!head || head.seq >= item.seq) return true;
+      if (!(await this.isSettledLeftover(head))) return false;
+      await this.removeLeftover(head);
+    }
+  }
+
+  /**
+   * Removes every queued command that is a settled leftover; returns how many. For the ones no later
+   * command of their session waits behind.
+   */
+  async removeSettledLeftovers(): Promise<number> {
+    let removed = 0;
+    for (
+      let queued = await this.deps.commands.next<unknown>(this.deps.names.allCommands, 0);
+      queued;
+      queued = await this.deps.commands.next<unknown>(this.deps.names.allCommands, queued.seq + 1)
+    ) {
+      if (await this.isSettledLeftover(queued)) {
+        await this.removeLeftover(queued);
+        removed++;
+      }
+    }
+    return removed;
+  }
+
+  /**
+   * A message command still queued although the session's raw log shows its run settled. nats-server
+   * 2.9 can come back from a restart with such a command in the stream while its consumer counts it
+   * acknowledged (and its ack floor stuck below it, out of `removeAcknowledged`'s reach): it is never
+   * delivered again. Removing one whose owner is about to acknowledge it does no harm either: taking it
+   * would only acknowledge it.
+   */
+  private async isSettledLeftover(queued: StoredRecord<unknown>): Promise<boolean> {
+    const parsed = sessionCommandSchema.safeParse(queued.data);
+    if (!parsed.success || parsed.data.type !== 'user.message') return false;
+    const { position } = await this.deps.sessionLogs.open(parsed.data.sessionId);
+    return position.commandId === parsed.data.commandId && position.runState === 'settled';
+  }
+
+  private async removeLeftover(queued: StoredRecord<unknown>): Promise<void> {
+    if (await this.deps.commands.remove(queued.seq)) {
+      this.deps.logger.warn(
+        `removed command #${queued.seq} on ${queued.subject}: its run is settled, yet a NATS restart left it queued`,
+      );
+    }
   }
 
   private async run(command: UserMessageCommand, shutdown: AbortSignal): Promise<void> {

@@ -1,0 +1,180 @@
+import { AckPolicy, DeliverPolicy } from '@nats-io/jetstream';
+import { credentialsRpc, newCommandId, newSessionId, sealSecret, type SessionCommand } from '@lap/contracts';
+import { ensureStreams, RpcCallError, RpcServer, SubjectLog, type WorkItem } from '@lap/messaging';
+import { createTestNats, type TestNats } from '@lap/testing';
+import { createEmulatorApp } from '@lap/cursor-emulator';
+import { runnerConfigSchema, startSessionRunner, type RunningSessionRunner } from '@lap/session-runner';
+import { CommandProcessor, type CommandProcessorDeps } from '../src/commands/command-processor';
+import { SessionLogRepository } from '../src/session-log/session-log.repository';
+
+type UserMessage = SessionCommand & { type: 'user.message' };
+
+/**
+ * nats-server 2.9 can come back from a restart with a command in the work queue that its consumer
+ * counts as acknowledged: never delivered again, it sat at the head of its session's subject and held
+ * every later message of the session back for good. Here such leftovers are made by starting the
+ * runners' consumer past them.
+ */
+describe('session runner: commands a NATS restart left queued after their run settled', () => {
+  let nats: TestNats;
+  let emulator: Awaited<ReturnType<typeof createEmulatorApp>>;
+  let runner: RunningSessionRunner | undefined;
+  let credentials: RpcServer;
+  let commands: SubjectLog;
+  let raw: SubjectLog;
+
+  beforeAll(async () => {
+    nats = await createTestNats('leftover');
+    emulator = await createEmulatorApp({ port: 0 });
+    await ensureStreams(nats.client.jsm, nats.names, ['commands', 'raw']);
+    commands = new SubjectLog(nats.client, nats.names.streams.commands);
+    raw = new SubjectLog(nats.client, nats.names.streams.raw);
+    credentials = new RpcServer(nats.client.connection);
+    credentials.serve(
+      nats.names.rpc.credentials.resolve,
+      credentialsRpc.resolve.request,
+      async (request) => ({
+        apiBase: emulator.url,
+        sealedApiKey: sealSecret('cursor-key-alice-1234', request.replyPublicKey),
+      }),
+    );
+  });
+
+  afterAll(async () => {
+    await runner?.close();
+    credentials?.close();
+    await emulator?.close();
+    await nats?.cleanup();
+  });
+
+  const message = (sessionId: string, text: string): SessionCommand => ({
+    type: 'user.message',
+    commandId: newCommandId(),
+    sessionId,
+    ownerId: 'alice',
+    issuedAt: new Date().toISOString(),
+    text,
+    agent: { name: 'fixer', model: 'claude-opus-4-5', system: 'You are a coding assistant.' },
+    environment: { repository: 'https://github.com/acme/app', ref: 'main', autoCreatePr: false },
+  });
+
+  const send = async (command: SessionCommand) =>
+    (await commands.append(nats.names.command(command.sessionId), command, { msgId: command.commandId })).seq;
+
+  /** A session whose raw log shows `command` taken and its run over, as its runner left it. */
+  async function settledInRawLog(command: UserMessage): Promise<void> {
+    const log = await new SessionLogRepository(raw, nats.names).open(command.sessionId);
+    const at = new Date().toISOString();
+    await log.append({ kind: 'message.taken', commandId: command.commandId, text: command.text, at });
+    await log.append({
+      kind: 'runner.error',
+      commandId: command.commandId,
+      error: { type: 'api_error', message: 'settled before the restart' },
+      at,
+    });
+  }
+
+  it('sweeps out a queued command whose run is settled, never one whose run is not', async () => {
+    const done = message(newSessionId(), 'done') as UserMessage;
+    const live = message(newSessionId(), 'live') as UserMessage;
+    await settledInRawLog(done);
+    const log = await new SessionLogRepository(raw, nats.names).open(live.sessionId);
+    await log.append({
+      kind: 'message.taken',
+      commandId: live.commandId,
+      text: live.text,
+      at: new Date().toISOString(),
+    });
+    const doneSeq = await send(done);
+    const liveSeq = await send(live);
+    const logger = { log: () => undefined, warn: () => undefined, error: () => undefined };
+    // The sweep reads only the queue and the raw logs.
+    const processor = new CommandProcessor({
+      names: nats.names,
+      commands,
+      sessionLogs: new SessionLogRepository(raw, nats.names),
+      logger,
+    } as unknown as CommandProcessorDeps);
+
+    expect(await processor.removeSettledLeftovers()).toBe(1);
+    expect(await commands.at(doneSeq)).toBeNull();
+    expect((await commands.at(liveSeq))?.seq).toBe(liveSeq);
+    await commands.remove(liveSeq);
+  });
+
+  it('takes a message held up by a settled command ahead of it, removing that one', async () => {
+    const sessionId = newSessionId();
+    const first = message(sessionId, 'first') as UserMessage;
+    await settledInRawLog(first);
+    const leftoverSeq = await send(first);
+    const second = message(sessionId, 'second');
+    const secondSeq = await send(second);
+    const resolved: string[] = [];
+    const naks: Array<number | undefined> = [];
+    const processor = new CommandProcessor({
+      names: nats.names,
+      commands,
+      sessionLogs: new SessionLogRepository(raw, nats.names),
+      logger: { log: () => undefined, warn: () => undefined, error: () => undefined },
+      live: { hold: () => () => undefined },
+      // Taking the message goes as far as asking for the owner's key, which is away for now.
+      credentials: {
+        resolve: async (ownerId: string) => {
+          resolved.push(ownerId);
+          throw new RpcCallError('unavailable', 'credentials service away');
+        },
+      },
+      queueRetryMs: 1_000,
+    } as unknown as CommandProcessorDeps);
+    const item = {
+      subject: nats.names.command(sessionId),
+      seq: secondSeq,
+      deliveryCount: 1,
+      headers: {},
+      data: new Uint8Array(),
+      json: <T>() => second as T,
+      ack: async () => undefined,
+      nak: (delayMs?: number) => void naks.push(delayMs),
+      working: () => undefined,
+      term: () => undefined,
+      settled: () => naks.length > 0,
+    } satisfies WorkItem;
+
+    await processor.handle(item, new AbortController().signal);
+    expect(await commands.at(leftoverSeq)).toBeNull();
+    expect(resolved).toEqual(['alice']);
+    expect(naks).toEqual([1_000]);
+    await commands.remove(secondSeq);
+  });
+
+  it('sweeps a settled command out of the queue at start-up, even one a runner still holds', async () => {
+    const held = message(newSessionId(), 'held') as UserMessage;
+    await settledInRawLog(held);
+    const heldSeq = await send(held);
+    const config = runnerConfigSchema.parse({
+      NATS_URL: nats.url,
+      LAP_PREFIX: nats.prefix,
+      RUNNER_PORT: 0,
+      LOG_LEVEL: 'error',
+      RUNNER_ACK_WAIT_MS: 60_000,
+    });
+    // A runner that recorded the run's end and froze before acknowledging: the command is its for a minute.
+    await nats.client.jsm.consumers.add(nats.names.streams.commands, {
+      durable_name: nats.names.consumers.runners,
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.All,
+      filter_subject: nats.names.allCommands,
+      ack_wait: config.RUNNER_ACK_WAIT_MS * 1_000_000,
+    });
+    const consumer = await nats.client.js.consumers.get(
+      nats.names.streams.commands,
+      nats.names.consumers.runners,
+    );
+    const taken = await consumer.next({ expires: 5_000 });
+    expect(taken?.seq).toBe(heldSeq);
+
+    runner = await startSessionRunner(config);
+    expect(await commands.at(heldSeq)).toBeNull();
+    expect((await nats.client.jsm.streams.info(nats.names.streams.commands)).state.messages).toBe(0);
+  });
+});
