@@ -129,6 +129,15 @@ export function renderResultsTable(results: BenchResults): string {
       '',
     ]);
     rows.push(['    CPU at saturation', cpuList(throughput.cpuPercent), '', '', '100% = one core']);
+    const atWork = throughput.upstreamAtWork;
+    rows.push([
+      '    … while the runner still recorded',
+      atWork ? perSecond(atWork.eventsPerSecond) : '– (it was done before the 10th percentile)',
+      '',
+      '',
+      atWork ? `${round((atWork.to - atWork.from) / 1000, 1)} s of the window` : '',
+    ]);
+    if (atWork) rows.push(['    CPU meanwhile', cpuList(atWork.cpuPercent), '', '', '100% = one core']);
     rows.push(['    durable consumers at the end', consumerList(throughput.consumersAtEnd), '', '', '']);
     rows.push(['    normalizer counters', counterList(throughput.normalizer), '', '', '']);
     rows.push(projectionRow('    projection catch-up after (2)', throughput.projection));

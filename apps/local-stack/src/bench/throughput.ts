@@ -3,7 +3,7 @@ import { consumerBacklogs, type ConsumerBacklog } from './consumer-backlog';
 import { countersSince, normalizerCounters } from './normalizer-counters';
 import { benchPrompt } from './gateway-api';
 import { waitForProjection, type ProjectionCatchUp } from './projection-lag';
-import { percentileOfSorted } from './statistics';
+import { saturationWindows, type TimeWindow } from './saturation-window';
 import { openWatchedSessions, promptSessions, waitUntilIdle } from './watched-sessions';
 
 export interface ThroughputSettings {
@@ -16,12 +16,23 @@ export interface ThroughputSettings {
   projectionTimeoutMs: number;
 }
 
+/** A stretch of the run with the rate and the CPU measured over it. */
+export interface PricedWindow extends TimeWindow {
+  eventsPerSecond: number;
+  cpuPercent: Record<string, number>;
+}
+
 export interface Throughput {
   parameters: ThroughputSettings;
   /** Normalized events/s reaching the SSE clients between the 10th and 90th percentile of arrivals. */
   eventsPerSecond: number;
   eventsReceived: number;
   sessionsCompleted: number;
+  /**
+   * The same, over the part of that window before the runner stored its last raw record (every stage at
+   * work); null when it was done before the window began. See saturationWindows.
+   */
+  upstreamAtWork: PricedWindow | null;
   /** CPU of each process over that same window, in % of one core (200% = both cores). */
   cpuPercent: Record<string, number>;
   /** The durable consumers when the SSE clients saw the end: redeliveries reveal nak storms. */
@@ -57,17 +68,30 @@ export async function measureThroughput(
   const normalizer = countersSince(countersBefore, await normalizerCounters(ctx));
 
   arrivals.sort((a, b) => a - b);
-  const from = percentileOfSorted(arrivals, 10) ?? startedAt;
-  const to = percentileOfSorted(arrivals, 90) ?? endedAt;
-  const inWindow = arrivals.filter((t) => t >= from && t <= to).length;
+  const windows = saturationWindows(arrivals, await lastRawRecordAt(ctx), { from: startedAt, to: endedAt });
+  const price = ({ from, to }: TimeWindow): PricedWindow => ({
+    from,
+    to,
+    eventsPerSecond:
+      to > from ? arrivals.filter((t) => t >= from && t <= to).length / ((to - from) / 1000) : 0,
+    cpuPercent: ctx.usage.cpuPercentBetween(from, to),
+  });
+  const whole = price(windows.whole);
   return {
     parameters: settings,
-    eventsPerSecond: to > from ? inWindow / ((to - from) / 1000) : 0,
+    eventsPerSecond: whole.eventsPerSecond,
     eventsReceived: arrivals.length,
     sessionsCompleted: completed,
-    cpuPercent: ctx.usage.cpuPercentBetween(from, to),
+    cpuPercent: whole.cpuPercent,
+    upstreamAtWork: windows.upstreamAtWork && price(windows.upstreamAtWork),
     consumersAtEnd,
     normalizer,
     projection: await waitForProjection(ctx, settings.projectionTimeoutMs),
   };
+}
+
+/** When the runner stored its last raw record (the stream's newest message), if it holds any. */
+async function lastRawRecordAt(ctx: BenchContext): Promise<number | undefined> {
+  const { state } = await ctx.nats.jsm.streams.info(ctx.names.streams.raw);
+  return state.messages > 0 ? Date.parse(state.last_ts) : undefined;
 }
