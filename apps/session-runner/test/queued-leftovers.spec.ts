@@ -61,6 +61,25 @@ describe('session runner: commands a NATS restart left queued after their run se
   const send = async (command: SessionCommand) =>
     (await commands.append(nats.names.command(command.sessionId), command, { msgId: command.commandId })).seq;
 
+  const interrupt = (sessionId: string): SessionCommand => ({
+    type: 'user.interrupt',
+    commandId: newCommandId(),
+    sessionId,
+    ownerId: 'alice',
+    issuedAt: new Date().toISOString(),
+  });
+
+  /** The interrupt's `interrupt.taken` in its session's raw log, as the runner that took it left it. */
+  async function recordedInRawLog(command: SessionCommand): Promise<void> {
+    const log = await new SessionLogRepository(raw, nats.names).open(command.sessionId);
+    await log.append({
+      kind: 'interrupt.taken',
+      commandId: command.commandId,
+      runId: null,
+      at: new Date().toISOString(),
+    });
+  }
+
   /** A session whose raw log shows `command` taken and its run over, as its runner left it. */
   async function settledInRawLog(command: UserMessage): Promise<void> {
     const log = await new SessionLogRepository(raw, nats.names).open(command.sessionId);
@@ -74,10 +93,14 @@ describe('session runner: commands a NATS restart left queued after their run se
     });
   }
 
-  it('sweeps out a queued command whose run is settled, never one whose run is not', async () => {
+  it('sweeps out a queued command the raw log shows done, never one it does not', async () => {
     const done = message(newSessionId(), 'done') as UserMessage;
     const live = message(newSessionId(), 'live') as UserMessage;
     await settledInRawLog(done);
+    // An interrupt recorded in its session's raw log, and one that is not (yet).
+    const recorded = interrupt(done.sessionId);
+    const pending = interrupt(done.sessionId);
+    await recordedInRawLog(recorded);
     const log = await new SessionLogRepository(raw, nats.names).open(live.sessionId);
     await log.append({
       kind: 'message.taken',
@@ -87,6 +110,8 @@ describe('session runner: commands a NATS restart left queued after their run se
     });
     const doneSeq = await send(done);
     const liveSeq = await send(live);
+    const recordedSeq = await send(recorded);
+    const pendingSeq = await send(pending);
     const logger = { log: () => undefined, warn: () => undefined, error: () => undefined };
     // The sweep reads only the queue and the raw logs.
     const processor = new CommandProcessor({
@@ -96,17 +121,25 @@ describe('session runner: commands a NATS restart left queued after their run se
       logger,
     } as unknown as CommandProcessorDeps);
 
-    expect(await processor.removeSettledLeftovers()).toBe(1);
+    expect(await processor.removeSettledLeftovers()).toBe(2);
     expect(await commands.at(doneSeq)).toBeNull();
+    expect(await commands.at(recordedSeq)).toBeNull();
     expect((await commands.at(liveSeq))?.seq).toBe(liveSeq);
+    expect((await commands.at(pendingSeq))?.seq).toBe(pendingSeq);
     await commands.remove(liveSeq);
+    await commands.remove(pendingSeq);
   });
 
-  it('takes a message held up by a settled command ahead of it, removing that one', async () => {
+  it.each([
+    ['a message whose run is settled', 'message'],
+    ['an interrupt that is recorded', 'interrupt'],
+  ])('takes a message held up by %s ahead of it, removing that one', async (_what, kind) => {
     const sessionId = newSessionId();
     const first = message(sessionId, 'first') as UserMessage;
     await settledInRawLog(first);
-    const leftoverSeq = await send(first);
+    const ahead = kind === 'message' ? first : interrupt(sessionId);
+    if (kind === 'interrupt') await recordedInRawLog(ahead);
+    const leftoverSeq = await send(ahead);
     const second = message(sessionId, 'second');
     const secondSeq = await send(second);
     const resolved: string[] = [];

@@ -1,4 +1,4 @@
-import { DeliverPolicy, type JetStreamClient } from '@nats-io/jetstream';
+import { DeliverPolicy, type JetStreamClient, type OrderedConsumerOptions } from '@nats-io/jetstream';
 import { fromNatsHeaders } from './nats-headers';
 import type { StoredRecord } from './subject-log';
 import { decodeJson } from './json-codec';
@@ -15,11 +15,42 @@ export async function* readSubjectRange<T>(
   untilSeq: number,
 ): AsyncGenerator<StoredRecord<T>> {
   if (untilSeq <= afterSeq) return;
-  const consumer = await js.consumers.get(stream, {
-    filter_subjects: subject,
-    deliver_policy: DeliverPolicy.StartSequence,
-    opt_start_seq: afterSeq + 1,
-  });
+  yield* readOrdered<T>(
+    js,
+    stream,
+    subject,
+    { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: afterSeq + 1 },
+    untilSeq,
+  );
+}
+
+/**
+ * Reads the stored messages of one subject stored at or after `since`, to the newest, in order. The
+ * subject must hold one at least (else this waits for one): see SubjectLog.since.
+ */
+export async function* readSubjectSince<T>(
+  js: JetStreamClient,
+  stream: string,
+  subject: string,
+  since: Date,
+): AsyncGenerator<StoredRecord<T>> {
+  yield* readOrdered<T>(
+    js,
+    stream,
+    subject,
+    { deliver_policy: DeliverPolicy.StartTime, opt_start_time: since.toISOString() },
+    Number.POSITIVE_INFINITY,
+  );
+}
+
+async function* readOrdered<T>(
+  js: JetStreamClient,
+  stream: string,
+  subject: string,
+  start: Pick<OrderedConsumerOptions, 'deliver_policy' | 'opt_start_seq' | 'opt_start_time'>,
+  untilSeq: number,
+): AsyncGenerator<StoredRecord<T>> {
+  const consumer = await js.consumers.get(stream, { filter_subjects: subject, ...start });
   const messages = await consumer.consume({ max_messages: 256 });
   try {
     for await (const message of messages) {

@@ -2,6 +2,7 @@ import { Header } from '@lap/contracts';
 import { JetStreamApiCodes, type StoredMsg } from '@nats-io/jetstream';
 import { encodeJson } from './json-codec';
 import type { NatsClient } from './nats-client';
+import { readSubjectSince } from './history-reader';
 import { fromNatsHeaders } from './nats-headers';
 import { isTransientNatsError } from './transient-errors';
 
@@ -166,6 +167,13 @@ export class SubjectLog {
     // Direct get: the plain message API of nats-server 2.9 has no next_by_subj.
     const message = await this.nats.jsm.direct.getMessage(this.stream, { next_by_subj: subject, seq });
     return message ? toStoredRecord<T>(message) : null;
+  }
+
+  /** The records of a subject stored at or after `since`, oldest first. */
+  async *since<T>(subject: string, since: Date): AsyncGenerator<StoredRecord<T>> {
+    const newest = await this.last<T>(subject);
+    if (!newest || newest.time < since) return;
+    yield* readSubjectSince<T>(this.nats.js, this.stream, subject, since);
   }
 
   /** Deletes the record at this stream sequence; false when it was already gone. */

@@ -123,17 +123,30 @@ export class CommandProcessor {
   }
 
   /**
-   * A message command still queued although the session's raw log shows its run settled. nats-server
-   * 2.9 can come back from a restart with such a command in the stream while its consumer counts it
-   * acknowledged (and its ack floor stuck below it, out of `removeAcknowledged`'s reach): it is never
-   * delivered again. Removing one whose owner is about to acknowledge it does no harm either: taking it
-   * would only acknowledge it.
+   * A command still queued although the session's raw log shows it done: a message whose run is
+   * settled, an interrupt that is recorded. nats-server 2.9 can come back from a restart with such a
+   * command in the stream while its consumer counts it acknowledged (and its ack floor stuck below it,
+   * out of `removeAcknowledged`'s reach): it is never delivered again. Removing one whose owner is
+   * about to acknowledge it does no harm either: taking it would only acknowledge it.
    */
   private async isSettledLeftover(queued: StoredRecord<unknown>): Promise<boolean> {
     const parsed = sessionCommandSchema.safeParse(queued.data);
-    if (!parsed.success || parsed.data.type !== 'user.message') return false;
-    const { position } = await this.deps.sessionLogs.open(parsed.data.sessionId);
-    return position.commandId === parsed.data.commandId && position.runState === 'settled';
+    if (!parsed.success) return false;
+    const command = parsed.data;
+    if (command.type === 'user.interrupt') return this.isRecordedInterrupt(command);
+    const { position } = await this.deps.sessionLogs.open(command.sessionId);
+    return position.commandId === command.commandId && position.runState === 'settled';
+  }
+
+  /** Its `interrupt.taken` is in the raw log, looked for from shortly before the command was issued. */
+  private async isRecordedInterrupt(command: UserInterruptCommand): Promise<boolean> {
+    const issuedAt = Date.parse(command.issuedAt);
+    if (Number.isNaN(issuedAt)) return false;
+    const since = new Date(issuedAt - CLOCK_SKEW_MS);
+    for await (const { data } of this.deps.sessionLogs.recordsSince(command.sessionId, since)) {
+      if (data.kind === 'interrupt.taken' && data.commandId === command.commandId) return true;
+    }
+    return false;
   }
 
   private async removeLeftover(queued: StoredRecord<unknown>): Promise<void> {
@@ -278,3 +291,6 @@ function safeJson(item: WorkItem): unknown {
 }
 
 const now = () => new Date().toISOString();
+
+/** How far the gateway's clock (a command's `issuedAt`) may be ahead of JetStream's. */
+const CLOCK_SKEW_MS = 60_000;

@@ -1,9 +1,9 @@
-import type { NatsNames } from '@lap/contracts';
-import type { SubjectLog } from '@lap/messaging';
+import type { NatsNames, RawRecord } from '@lap/contracts';
+import type { StoredRecord, SubjectLog } from '@lap/messaging';
 import { SessionLog } from './session-log';
 import { EMPTY_POSITION, positionFromHeaders } from './session-position';
 
-/** Opens sessions' raw logs at their newest record. */
+/** Opens sessions' raw logs at their newest record, and reads them. */
 export class SessionLogRepository {
   constructor(
     private readonly raw: SubjectLog,
@@ -15,5 +15,10 @@ export class SessionLogRepository {
     const last = await this.raw.last<unknown>(subject);
     const position = last ? positionFromHeaders(last.seq, last.headers) : EMPTY_POSITION;
     return new SessionLog(this.raw, sessionId, subject, position);
+  }
+
+  /** The session's raw records stored at or after `since`, oldest first. */
+  recordsSince(sessionId: string, since: Date): AsyncGenerator<StoredRecord<RawRecord>> {
+    return this.raw.since<RawRecord>(this.names.raw(sessionId), since);
   }
 }
