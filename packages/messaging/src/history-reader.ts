@@ -47,7 +47,7 @@ async function* readOrdered<T>(
   js: JetStreamClient,
   stream: string,
   subject: string,
-  start: Pick<OrderedConsumerOptions, 'deliver_policy' | 'opt_start_seq' | 'opt_start_time'>,
+  start: Partial<Pick<OrderedConsumerOptions, 'deliver_policy' | 'opt_start_seq' | 'opt_start_time'>>,
   untilSeq: number,
 ): AsyncGenerator<StoredRecord<T>> {
   const consumer = await js.consumers.get(stream, { filter_subjects: subject, ...start });
