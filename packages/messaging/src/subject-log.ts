@@ -6,9 +6,6 @@ import { readSubjectSince } from './history-reader';
 import { fromNatsHeaders } from './nats-headers';
 import { isTransientNatsError } from './transient-errors';
 
-/** JetStream's error code for "no message found". */
-const NO_MESSAGE_FOUND = 10037;
-
 /** How often `countThrough` counts a subject that keeps growing before it gives up. */
 const COUNT_ATTEMPTS = 5;
 
@@ -181,11 +178,7 @@ export class SubjectLog {
     try {
       return await this.nats.jsm.streams.deleteMessage(this.stream, seq, false);
     } catch (error) {
-      if (
-        (error as { code?: number; api_error?: { err_code?: number } }).api_error?.err_code ===
-        NO_MESSAGE_FOUND
-      )
-        return false;
+      if (isNoMessageFound(error)) return false;
       throw error;
     }
   }
@@ -206,6 +199,19 @@ export function toStoredRecord<T>(message: StoredMsg): StoredRecord<T> {
     time: message.time,
   };
 }
+
+/** A delete of a message that is not there: nats-server 2.9 answers 10057 ("no message found"). */
+function isNoMessageFound(error: unknown): boolean {
+  const apiCode = (error as { apiError?: () => { err_code?: number } })?.apiError?.()?.err_code;
+  return (
+    apiCode === JetStreamApiCodes.NoMessageFound ||
+    apiCode === STREAM_MSG_DELETE_FAILED ||
+    /no message found/i.test(String((error as Error)?.message))
+  );
+}
+
+/** nats-server's code for a failed message delete, which it gives a missing message. */
+const STREAM_MSG_DELETE_FAILED = 10057;
 
 function isWrongLastSequence(error: unknown): boolean {
   const code = (error as { code?: number })?.code;

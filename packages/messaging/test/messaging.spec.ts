@@ -101,6 +101,13 @@ describe('messaging against the real NATS JetStream', () => {
     expect(read).toEqual([2, 3, 4]);
   });
 
+  it('removes a record once, answering false when it is already gone', async () => {
+    const { seq } = await raw.append(nats.names.raw('sesn_remove'), { gone: true }, { msgId: 'remove-1' });
+    expect(await raw.remove(seq)).toBe(true);
+    expect(await raw.at(seq)).toBeNull();
+    expect(await raw.remove(seq)).toBe(false);
+  });
+
   it('spreads work over a shared durable consumer and redelivers what was nak-ed', async () => {
     const commands = new SubjectLog(nats.client, nats.names.streams.commands);
     const options = {
