@@ -200,18 +200,16 @@ export function toStoredRecord<T>(message: StoredMsg): StoredRecord<T> {
   };
 }
 
-/** A delete of a message that is not there: nats-server 2.9 answers 10057 ("no message found"). */
+/**
+ * A delete of a message that is not there. nats-server 2.9 answers "no message found" (10057, a failed
+ * delete) or, for the stream's last sequence, "sequence N not found" (10043).
+ */
 function isNoMessageFound(error: unknown): boolean {
   const apiCode = (error as { apiError?: () => { err_code?: number } })?.apiError?.()?.err_code;
-  return (
-    apiCode === JetStreamApiCodes.NoMessageFound ||
-    apiCode === STREAM_MSG_DELETE_FAILED ||
-    /no message found/i.test(String((error as Error)?.message))
-  );
+  return apiCode !== undefined && MISSING_MESSAGE_CODES.has(apiCode);
 }
 
-/** nats-server's code for a failed message delete, which it gives a missing message. */
-const STREAM_MSG_DELETE_FAILED = 10057;
+const MISSING_MESSAGE_CODES = new Set([JetStreamApiCodes.NoMessageFound, 10043, 10057]);
 
 function isWrongLastSequence(error: unknown): boolean {
   const code = (error as { code?: number })?.code;
