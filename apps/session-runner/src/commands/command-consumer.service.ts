@@ -15,9 +15,10 @@ import { SessionControl } from '../control/session-control';
 /** How often the work queue is checked for commands a NATS restart left behind (see below). */
 const WORK_QUEUE_REPAIR_INTERVAL_MS = 5_000;
 /**
- * How often every queued command is checked against its session's raw log for a settled leftover that
- * no later command waits behind (one waited behind is removed as soon as that one is taken). One raw
- * log read per queued command, so not on every repair.
+ * How often every queued command is checked against its session's raw log for a leftover already done
+ * that no later command waits behind (one waited behind is removed as soon as that one is taken), which
+ * the ack floor does not reach (CommandProcessor.removeSettledLeftovers). One raw log read per queued
+ * command, so not on every repair.
  */
 const LEFTOVER_SWEEP_INTERVAL_MS = 30_000;
 
@@ -63,18 +64,20 @@ export class CommandConsumerService implements OnApplicationBootstrap, OnApplica
     await ensureStreams(this.nats.jsm, this.names, ['commands', 'raw']);
     await this.worker.ensureConsumer();
     await this.removeAcknowledgedCommands();
-    await this.removeSettledLeftovers().catch((error: Error) =>
-      this.logger.warn(
-        `looking for settled commands left queued failed; the next sweep will do: ${error.message}`,
-      ),
-    );
+    await this.processor
+      .removeSettledLeftovers()
+      .catch((error: Error) =>
+        this.logger.warn(
+          `looking for settled commands left queued failed; the next sweep will do: ${error.message}`,
+        ),
+      );
     // NATS away: the next sweep will do.
     this.repairTimer = setInterval(
       () => void this.removeAcknowledgedCommands().catch(() => undefined),
       WORK_QUEUE_REPAIR_INTERVAL_MS,
     );
     this.leftoverTimer = setInterval(
-      () => void this.removeSettledLeftovers().catch(() => undefined),
+      () => void this.processor.removeSettledLeftovers().catch(() => undefined),
       LEFTOVER_SWEEP_INTERVAL_MS,
     );
     this.control.listen();
@@ -109,14 +112,6 @@ export class CommandConsumerService implements OnApplicationBootstrap, OnApplica
     if (removed > 0) {
       this.logger.warn(`removed ${removed} already acknowledged command(s) that a NATS restart left queued`);
     }
-  }
-
-  /**
-   * Queued commands whose run is settled, which the ack floor does not reach (nats-server 2.9 can leave
-   * it stuck below them for good): see CommandProcessor.removeSettledLeftovers.
-   */
-  private async removeSettledLeftovers(): Promise<void> {
-    await this.processor.removeSettledLeftovers();
   }
 
   /** Stop taking work; live sessions are handed back at once (nak) for another runner to resume. */

@@ -91,8 +91,8 @@ export class CommandProcessor {
 
   /**
    * Messages of one session run one after another: only the oldest pending one goes. A command ahead
-   * of it whose run the session's raw log shows settled is a leftover (see `isSettledLeftover`) and is
-   * removed, so it cannot hold the session up.
+   * of it that the session's raw log shows done is a leftover (see `isSettledLeftover`) and is removed,
+   * so it cannot hold the session up.
    */
   private async isNextInQueue(item: WorkItem): Promise<boolean> {
     for (;;) {
@@ -152,7 +152,7 @@ export class CommandProcessor {
   private async removeLeftover(queued: StoredRecord<unknown>): Promise<void> {
     if (await this.deps.commands.remove(queued.seq)) {
       this.deps.logger.warn(
-        `removed command #${queued.seq} on ${queued.subject}: its run is settled, yet a NATS restart left it queued`,
+        `removed command #${queued.seq} on ${queued.subject}: the raw log shows it done, yet a NATS restart left it queued`,
       );
     }
   }
