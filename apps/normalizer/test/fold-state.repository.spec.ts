@@ -78,23 +78,35 @@ describe('FoldStateRepository (real NATS KV)', () => {
     };
 
     it('writes a busy session once for several states, the newest, and answers loads with it meanwhile', async () => {
+      // A delay no test run outlasts, so the bucket is surely unwritten until the flush.
+      const patient = await FoldStateRepository.open(nats.client, nats.names, { saveDelayMs: 600_000 });
       const sessionId = newSessionId();
-      const writes = jest.spyOn(states, 'save');
-      let loaded = await states.load(sessionId);
+      const writes = jest.spyOn(patient, 'save');
+      let loaded = await patient.load(sessionId);
       const saves: Promise<void>[] = [];
       for (const lastRawSeq of [1, 2, 3]) {
-        saves.push(states.saveSoon(sessionId, { ...initialFoldState(), lastRawSeq }, loaded));
-        loaded = await states.load(sessionId);
+        saves.push(patient.saveSoon(sessionId, { ...initialFoldState(), lastRawSeq }, loaded));
+        loaded = await patient.load(sessionId);
         expect(loaded).toMatchObject({ state: { lastRawSeq }, fromMemory: true });
       }
       expect((await bucketState(sessionId)).revision).toBeNull();
 
+      await patient.flush(sessionId);
       await Promise.all(saves);
       expect(writes).toHaveBeenCalledTimes(1);
-      writes.mockRestore();
       const written = await bucketState(sessionId);
       expect(written.state.lastRawSeq).toBe(3);
-      expect(await states.load(sessionId)).toEqual({ ...written, fromMemory: true });
+      expect(await patient.load(sessionId)).toEqual({ ...written, fromMemory: true });
+    });
+
+    it('writes a waiting state by itself once the delay is over', async () => {
+      const sessionId = newSessionId();
+      await states.saveSoon(
+        sessionId,
+        { ...initialFoldState(), lastRawSeq: 9 },
+        await states.load(sessionId),
+      );
+      expect((await bucketState(sessionId)).state.lastRawSeq).toBe(9);
     });
 
     it('answers loads with the state being written, and writes what is folded on it after', async () => {

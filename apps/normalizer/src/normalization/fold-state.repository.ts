@@ -60,10 +60,17 @@ export class FoldStateRepository {
   /** Sessions forgotten while a write was due: their next load goes to the bucket. */
   private readonly stale = new Set<string>();
 
-  constructor(private readonly bucket: KV) {}
+  constructor(
+    private readonly bucket: KV,
+    private readonly saveDelayMs = SAVE_DELAY_MS,
+  ) {}
 
-  static async open(nats: NatsClient, names: NatsNames): Promise<FoldStateRepository> {
-    return new FoldStateRepository(await openBucket(nats, names.buckets.fold));
+  static async open(
+    nats: NatsClient,
+    names: NatsNames,
+    { saveDelayMs = SAVE_DELAY_MS } = {},
+  ): Promise<FoldStateRepository> {
+    return new FoldStateRepository(await openBucket(nats, names.buckets.fold), saveDelayMs);
   }
 
   async load(sessionId: string, { fresh = false } = {}): Promise<LoadedFoldState> {
@@ -105,7 +112,7 @@ export class FoldStateRepository {
   }
 
   /**
-   * Saves `state`, the fold of `loaded` and later records, within SAVE_DELAY_MS, together with the
+   * Saves `state`, the fold of `loaded` and later records, within the save delay, together with the
    * session's next states; resolves once a write covering it is done. Rejects as `save` does, and
    * then so do the states handed in after it (they were folded on top of it).
    */
@@ -164,7 +171,7 @@ export class FoldStateRepository {
     pending.timer = setTimeout(() => {
       if (this.pending.get(sessionId) === pending && !this.writing.has(sessionId))
         this.write(sessionId, pending);
-    }, SAVE_DELAY_MS);
+    }, this.saveDelayMs);
   }
 
   private write(sessionId: string, pending: PendingSave): void {
