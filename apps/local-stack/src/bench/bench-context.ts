@@ -14,6 +14,8 @@ export interface BenchContext {
   nats: NatsClient;
   names: NatsNames;
   usage: UsageSampler;
+  /** The bench's own nats-server's monitoring endpoint; undefined when it runs on a shared server. */
+  natsMonitoringUrl?: string;
   /** The bench's database (the gateway's projection lands here). */
   databaseUrl: string;
   log(line: string): void;

@@ -71,16 +71,23 @@ async function runPlatformMeasurements(
   const prefix = `bench${randomBytes(4).toString('hex')}`;
   let natsUrl = options.natsUrl;
   let natsPid: number | undefined;
+  let natsMonitoringUrl: string | undefined;
   if (natsUrl) {
     const url = natsUrl;
     cleanup.push(`streams of ${prefix}`, async () => void (await deletePrefixedStreams(url, prefix)));
   } else {
     // A server of the bench's own: its CPU is the bench's alone, and nothing is left on a shared one.
-    const nats = new NatsServerProcess({ name: 'bench-nats', readyTimeoutMs: 10_000, stopTimeoutMs: 10_000 });
+    const nats = new NatsServerProcess({
+      name: 'bench-nats',
+      readyTimeoutMs: 10_000,
+      stopTimeoutMs: 10_000,
+      monitoring: true,
+    });
     cleanup.push('private nats-server', () => nats.destroy());
     await nats.start();
     natsUrl = nats.url;
     natsPid = nats.pid;
+    natsMonitoringUrl = nats.monitoringUrl;
   }
   const database = await createBenchDatabase(options.postgresUrl);
   cleanup.push(`database ${database.name}`, database.drop);
@@ -127,6 +134,7 @@ async function runPlatformMeasurements(
     nats: benchNats,
     names: natsNames(prefix),
     usage,
+    natsMonitoringUrl,
     databaseUrl: database.url,
     log,
   };

@@ -141,6 +141,27 @@ export function renderResultsTable(results: BenchResults): string {
     rows.push(['    durable consumers at the end', consumerList(throughput.consumersAtEnd), '', '', '']);
     rows.push(['    normalizer counters', counterList(throughput.normalizer), '', '', '']);
     rows.push(projectionRow('    projection catch-up after (2)', throughput.projection));
+    const { cpuMicros, nats: traffic } = throughput.perEvent;
+    const cpuTotal = Object.values(cpuMicros).reduce((sum, micros) => sum + micros, 0);
+    rows.push([
+      '    CPU per event',
+      `${Math.round(cpuTotal)} µs: ${Object.entries(cpuMicros)
+        .map(([name, micros]) => `${name} ${Math.round(micros)}`)
+        .join(', ')}`,
+      '',
+      '',
+      'prompts → projection caught up',
+    ]);
+    rows.push([
+      '    NATS traffic per event',
+      traffic
+        ? `${round(traffic.messagesIn, 2)} messages in, ${round(traffic.messagesOut, 2)} out; ` +
+          `${Math.round(traffic.bytesIn)} B in, ${Math.round(traffic.bytesOut)} B out`
+        : '– (the bench runs on a shared server: --nats-url)',
+      '',
+      '',
+      "the server's /varz counters",
+    ]);
   }
   if (runnerSessions) {
     const last = runnerSessions.steps[runnerSessions.steps.length - 1];

@@ -4,6 +4,7 @@ import os from 'os';
 import path from 'path';
 import { NatsClient } from '@lap/messaging';
 import { isProcessAlive } from '@lap/testing';
+import { readNatsTraffic } from '../bench/nats-traffic';
 import { hasJetStream, NatsServerNotFoundError, NatsServerProcess } from './nats-server-process';
 
 async function storedMessages(url: string, stream: string): Promise<number> {
@@ -78,6 +79,30 @@ describe('NatsServerProcess (a real nats-server)', () => {
     expect(isProcessAlive(pid)).toBe(false);
     expect(existsSync(temporary.storeDir)).toBe(false);
     await expect(temporary.start()).rejects.toThrow(/destroyed/);
+  });
+
+  it('serves its traffic counters on a monitoring port when asked, and only then', async () => {
+    const monitored = new NatsServerProcess({ name: 'spec-monitored', monitoring: true });
+    try {
+      await monitored.start();
+      expect(() => server.monitoringUrl).toThrow(/not started with monitoring/);
+      expect(monitored.monitoringUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      const before = await readNatsTraffic(monitored.monitoringUrl);
+      const client = await NatsClient.connect({ url: monitored.url, name: 'nats-server-process-spec' });
+      try {
+        for (let i = 0; i < 10; i++) client.connection.publish('spec.counted', new Uint8Array(100));
+        await client.connection.flush();
+      } finally {
+        await client.close();
+      }
+      const after = await readNatsTraffic(monitored.monitoringUrl);
+      // The 10 publishes, and what connecting costs (the JetStream API info request).
+      expect(after.inMsgs - before.inMsgs).toBeGreaterThanOrEqual(10);
+      expect(after.inMsgs - before.inMsgs).toBeLessThan(15);
+      expect(after.inBytes - before.inBytes).toBeGreaterThanOrEqual(1_000);
+    } finally {
+      await monitored.destroy();
+    }
   });
 
   it('names the cause when the port is taken', async () => {

@@ -25,6 +25,8 @@ export interface NatsServerOptions {
   stopTimeoutMs?: number;
   /** The executable; `nats-server` from the PATH by default. */
   command?: string;
+  /** Serves the HTTP monitoring endpoints (`/varz` …) on a free port: see `monitoringUrl`. */
+  monitoring?: boolean;
 }
 
 export class NatsServerNotFoundError extends Error {
@@ -54,6 +56,7 @@ export class NatsServerProcess {
   readonly storeDir: string;
   private readonly temporaryStore: boolean;
   private port: number;
+  private monitoringPort = 0;
   private child?: ChildProcess;
   private exited: Promise<void> = Promise.resolve();
   private spawnError?: Error;
@@ -71,6 +74,12 @@ export class NatsServerProcess {
   get url(): string {
     if (!this.port) throw new Error('nats-server has not started yet: its port is not known');
     return `nats://127.0.0.1:${this.port}`;
+  }
+
+  /** The HTTP monitoring URL, when started with `monitoring`. */
+  get monitoringUrl(): string {
+    if (!this.monitoringPort) throw new Error('nats-server was not started with monitoring');
+    return `http://127.0.0.1:${this.monitoringPort}`;
   }
 
   get pid(): number | undefined {
@@ -95,9 +104,10 @@ export class NatsServerProcess {
         throw this.startFailure();
       }
       // The ports file appears once the server listens: only then is the port surely its own to probe.
-      const port = this.portFromPortsFile();
-      if (port) {
-        this.port = port;
+      const ports = this.portsFromPortsFile();
+      if (ports) {
+        this.port = ports.client;
+        this.monitoringPort = ports.monitoring;
         const exited = this.exited.then(() => false);
         if (await Promise.race([hasJetStream(this.url), exited])) return;
       }
@@ -159,6 +169,7 @@ export class NatsServerProcess {
     const args = ['-js', '-a', '127.0.0.1', '-p', String(this.port || -1), '-sd', this.storeDir];
     args.push('--ports_file_dir', this.storeDir);
     if (this.options.name) args.push('-n', this.options.name);
+    if (this.options.monitoring) args.push('-m', '-1');
     const child = spawn(this.options.command ?? 'nats-server', args, {
       stdio: ['ignore', output === 'inherit' ? 'inherit' : 'pipe', output === 'inherit' ? 'inherit' : 'pipe'],
     });
@@ -229,18 +240,19 @@ export class NatsServerProcess {
     }
   }
 
-  /** The port the server listens on, from the ports file it writes once it does; 0 until then. */
-  private portFromPortsFile(): number {
+  /** The ports the server listens on, from the ports file it writes once it does; undefined until then. */
+  private portsFromPortsFile(): { client: number; monitoring: number } | undefined {
+    const portOf = (urls?: string[]) => Number(new URL(urls?.[0] ?? 'http://x').port);
     for (const file of this.portsFiles(this.child!.pid!)) {
       try {
-        const { nats } = JSON.parse(readFileSync(file, 'utf8')) as { nats?: string[] };
-        const port = Number(new URL(nats?.[0] ?? '').port);
-        if (port > 0) return port;
+        const ports = JSON.parse(readFileSync(file, 'utf8')) as { nats?: string[]; monitoring?: string[] };
+        const client = portOf(ports.nats);
+        if (client > 0) return { client, monitoring: portOf(ports.monitoring) };
       } catch {
         // Not completely written yet: read again on the next poll.
       }
     }
-    return 0;
+    return undefined;
   }
 
   private removePortsFile(pid: number): void {
