@@ -5,6 +5,7 @@ import { frameLatencies, type EventLatency } from './frame-latency';
 import { benchPrompt } from './gateway-api';
 import { distributionOf, median, type Distribution } from './statistics';
 import { openWatchedSessions, promptSessions, waitUntilIdle } from './watched-sessions';
+import { WorkMeter, type WorkPerEvent } from './work-per-event';
 
 export interface AddedLatencySettings {
   sessions: number;
@@ -30,6 +31,8 @@ export interface AddedLatency {
   consumersAtEnd: Record<string, ConsumerBacklog>;
   /** What the normalizer replicas counted during the run (folded, ahead, fenced, conflicts, …). */
   normalizer: Record<string, number>;
+  /** The work per event received, from the prompts until every session was idle. */
+  perEvent: WorkPerEvent;
 }
 
 /** The latency test repeated: the median over the runs, and the run that is the median. */
@@ -66,6 +69,7 @@ export async function measureAddedLatency(
   );
   const sessions = await openWatchedSessions(ctx, settings.sessions, 1, { keepFirstWatcherEvents: true });
   const countersBefore = await normalizerCounters(ctx);
+  const work = await WorkMeter.start(ctx);
   const startedAt = Date.now();
   await promptSessions(
     ctx,
@@ -74,16 +78,16 @@ export async function measureAddedLatency(
   );
   const completed = await waitUntilIdle(sessions, settings.durationMs * 4 + 30_000);
   const endedAt = Date.now();
+  const received = sessions.reduce((sum, session) => sum + session.watchers[0].events.length, 0);
+  const perEvent = await work.perEvent(received);
   const consumersAtEnd = await consumerBacklogs(ctx);
   const normalizer = countersSince(countersBefore, await normalizerCounters(ctx));
 
   const samples: EventLatency[] = [];
-  let received = 0;
   let firstAt = Infinity;
   let lastAt = 0;
   for (const session of sessions) {
     const events = session.watchers[0].events;
-    received += events.length;
     for (const event of events) {
       firstAt = Math.min(firstAt, event.receivedAtMs);
       lastAt = Math.max(lastAt, event.receivedAtMs);
@@ -106,5 +110,6 @@ export async function measureAddedLatency(
     cpuPercent: ctx.usage.cpuPercentBetween(startedAt, endedAt),
     consumersAtEnd,
     normalizer,
+    perEvent,
   };
 }

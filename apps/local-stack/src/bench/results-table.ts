@@ -2,6 +2,7 @@ import type { BenchResults } from './bench-results';
 import type { ConsumerBacklog } from './consumer-backlog';
 import type { ProjectionCatchUp } from './projection-lag';
 import { round } from './statistics';
+import type { WorkPerEvent } from './work-per-event';
 
 type Row = [figure: string, value: string, target: string, verdict: string, run: string];
 
@@ -46,6 +47,26 @@ function projectionRow(figure: string, catchUp: ProjectionCatchUp): Row {
 }
 
 /** The one table the bench prints: each figure beside its target from issue 6 and what was run. */
+function workRows({ cpuMicros, nats }: WorkPerEvent, over: string): Row[] {
+  const cpuTotal = Object.values(cpuMicros).reduce((sum, micros) => sum + micros, 0);
+  const cpuEach = Object.entries(cpuMicros)
+    .map(([name, micros]) => `${name} ${Math.round(micros)}`)
+    .join(', ');
+  return [
+    ['    CPU per event', `${Math.round(cpuTotal)} µs: ${cpuEach}`, '', '', over],
+    [
+      '    NATS traffic per event',
+      nats
+        ? `${round(nats.messagesIn, 2)} messages in, ${round(nats.messagesOut, 2)} out; ` +
+          `${Math.round(nats.bytesIn)} B in, ${Math.round(nats.bytesOut)} B out`
+        : '– (the bench runs on a shared server: --nats-url)',
+      '',
+      '',
+      "the server's /varz counters",
+    ],
+  ];
+}
+
 export function renderResultsTable(results: BenchResults): string {
   const rows: Row[] = [];
   const { nats, latency, throughput, upstream, fanout, sseClients, runnerSessions, startup } = results;
@@ -108,6 +129,7 @@ export function renderResultsTable(results: BenchResults): string {
     rows.push(['    CPU during run', cpuList(medianRun.cpuPercent), '', '', '100% = one core']);
     rows.push(['    durable consumers at the end', consumerList(medianRun.consumersAtEnd), '', '', '']);
     rows.push(['    normalizer counters', counterList(medianRun.normalizer), '', '', '']);
+    rows.push(...workRows(medianRun.perEvent, 'prompts → sessions idle'));
     if (results.projectionAfterLatency)
       rows.push(projectionRow('    projection catch-up after (1)', results.projectionAfterLatency));
   }
@@ -141,27 +163,7 @@ export function renderResultsTable(results: BenchResults): string {
     rows.push(['    durable consumers at the end', consumerList(throughput.consumersAtEnd), '', '', '']);
     rows.push(['    normalizer counters', counterList(throughput.normalizer), '', '', '']);
     rows.push(projectionRow('    projection catch-up after (2)', throughput.projection));
-    const { cpuMicros, nats: traffic } = throughput.perEvent;
-    const cpuTotal = Object.values(cpuMicros).reduce((sum, micros) => sum + micros, 0);
-    rows.push([
-      '    CPU per event',
-      `${Math.round(cpuTotal)} µs: ${Object.entries(cpuMicros)
-        .map(([name, micros]) => `${name} ${Math.round(micros)}`)
-        .join(', ')}`,
-      '',
-      '',
-      'prompts → projection caught up',
-    ]);
-    rows.push([
-      '    NATS traffic per event',
-      traffic
-        ? `${round(traffic.messagesIn, 2)} messages in, ${round(traffic.messagesOut, 2)} out; ` +
-          `${Math.round(traffic.bytesIn)} B in, ${Math.round(traffic.bytesOut)} B out`
-        : '– (the bench runs on a shared server: --nats-url)',
-      '',
-      '',
-      "the server's /varz counters",
-    ]);
+    rows.push(...workRows(throughput.perEvent, 'prompts → projection caught up'));
   }
   if (runnerSessions) {
     const last = runnerSessions.steps[runnerSessions.steps.length - 1];

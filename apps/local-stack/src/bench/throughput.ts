@@ -2,10 +2,10 @@ import type { BenchContext } from './bench-context';
 import { consumerBacklogs, type ConsumerBacklog } from './consumer-backlog';
 import { countersSince, normalizerCounters } from './normalizer-counters';
 import { benchPrompt } from './gateway-api';
-import { readNatsTraffic, trafficPerEvent, type NatsTrafficPerEvent } from './nats-traffic';
 import { waitForProjection, type ProjectionCatchUp } from './projection-lag';
 import { saturationWindows, type TimeWindow } from './saturation-window';
 import { openWatchedSessions, promptSessions, waitUntilIdle } from './watched-sessions';
+import { WorkMeter, type WorkPerEvent } from './work-per-event';
 
 export interface ThroughputSettings {
   sessions: number;
@@ -42,12 +42,8 @@ export interface Throughput {
   normalizer: Record<string, number>;
   /** The PostgreSQL projection catching up after the run (off the SSE path, same gateway CPU). */
   projection: ProjectionCatchUp;
-  /**
-   * From the prompts until the projection caught up, per event received: CPU of each process in µs,
-   * and what NATS carried (null when the bench does not own the server). Counted work, so comparable
-   * across days when rates are not.
-   */
-  perEvent: { cpuMicros: Record<string, number>; nats: NatsTrafficPerEvent | null };
+  /** The work per event received, from the prompts until the projection caught up. */
+  perEvent: WorkPerEvent;
 }
 
 /** (2) Saturation: many sessions streaming as fast as the emulator can write (`[pace:0]`). */
@@ -63,7 +59,7 @@ export async function measureThroughput(
     onEvent: (_s, _w, event) => arrivals.push(event.receivedAtMs),
   });
   const countersBefore = await normalizerCounters(ctx);
-  const trafficBefore = ctx.natsMonitoringUrl ? await readNatsTraffic(ctx.natsMonitoringUrl) : undefined;
+  const work = await WorkMeter.start(ctx);
   const startedAt = Date.now();
   await promptSessions(
     ctx,
@@ -86,8 +82,6 @@ export async function measureThroughput(
   });
   const whole = price(windows.whole);
   const projection = await waitForProjection(ctx, settings.projectionTimeoutMs);
-  const caughtUpAt = Date.now();
-  const trafficAfter = trafficBefore && (await readNatsTraffic(ctx.natsMonitoringUrl!));
   return {
     parameters: settings,
     eventsPerSecond: whole.eventsPerSecond,
@@ -98,29 +92,8 @@ export async function measureThroughput(
     consumersAtEnd,
     normalizer,
     projection,
-    perEvent: {
-      cpuMicros: cpuMicrosPerEvent(
-        ctx.usage.cpuPercentBetween(startedAt, caughtUpAt),
-        caughtUpAt - startedAt,
-        arrivals.length,
-      ),
-      nats: trafficAfter ? trafficPerEvent(trafficBefore!, trafficAfter, arrivals.length) : null,
-    },
+    perEvent: await work.perEvent(arrivals.length),
   };
-}
-
-/** CPU in µs per event from CPU in % of one core over `durationMs`; the rest of the machine left out. */
-function cpuMicrosPerEvent(
-  cpuPercent: Record<string, number>,
-  durationMs: number,
-  events: number,
-): Record<string, number> {
-  if (events === 0) return {};
-  return Object.fromEntries(
-    Object.entries(cpuPercent)
-      .filter(([name]) => name !== 'others')
-      .map(([name, percent]) => [name, ((percent / 100) * durationMs * 1000) / events]),
-  );
 }
 
 /** When the runner stored its last raw record (the stream's newest message), if it holds any. */

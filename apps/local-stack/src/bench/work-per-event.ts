@@ -1,0 +1,52 @@
+import type { BenchContext } from './bench-context';
+import {
+  readNatsTraffic,
+  trafficPerEvent,
+  type NatsTrafficCounters,
+  type NatsTrafficPerEvent,
+} from './nats-traffic';
+
+/**
+ * What delivering one event cost over a stretch of a run: CPU of each process in µs (the rest of the
+ * machine left out), and what NATS carried (null when the bench does not own the server). Counted
+ * work, so it compares across days when the shared machine's rates do not.
+ */
+export interface WorkPerEvent {
+  cpuMicros: Record<string, number>;
+  nats: NatsTrafficPerEvent | null;
+}
+
+/** Started before a measurement's load, read after it with the number of events delivered. */
+export class WorkMeter {
+  private constructor(
+    private readonly ctx: BenchContext,
+    private readonly startedAt: number,
+    private readonly trafficBefore: NatsTrafficCounters | undefined,
+  ) {}
+
+  static async start(ctx: BenchContext): Promise<WorkMeter> {
+    const traffic = ctx.natsMonitoringUrl ? await readNatsTraffic(ctx.natsMonitoringUrl) : undefined;
+    return new WorkMeter(ctx, Date.now(), traffic);
+  }
+
+  async perEvent(events: number): Promise<WorkPerEvent> {
+    const endedAt = Date.now();
+    const { natsMonitoringUrl } = this.ctx;
+    const trafficAfter =
+      this.trafficBefore && natsMonitoringUrl ? await readNatsTraffic(natsMonitoringUrl) : undefined;
+    const cpuPercent = this.ctx.usage.cpuPercentBetween(this.startedAt, endedAt);
+    const durationMs = endedAt - this.startedAt;
+    return {
+      cpuMicros:
+        events > 0
+          ? Object.fromEntries(
+              Object.entries(cpuPercent)
+                .filter(([name]) => name !== 'others')
+                .map(([name, percent]) => [name, ((percent / 100) * durationMs * 1000) / events]),
+            )
+          : {},
+      nats:
+        this.trafficBefore && trafficAfter ? trafficPerEvent(this.trafficBefore, trafficAfter, events) : null,
+    };
+  }
+}
