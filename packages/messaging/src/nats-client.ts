@@ -1,6 +1,8 @@
-import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/nats-core';
+import { NatsConnectionImpl, setTransportFactory } from '@nats-io/nats-core/internal';
+import { nodeResolveHost } from '@nats-io/transport-node/lib/node_transport';
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+import { coalescingTransport } from './coalescing-transport';
 import { JetStreamPublisher } from './jetstream-publisher';
 
 export interface NatsClientOptions {
@@ -28,7 +30,9 @@ export class NatsClient {
   }
 
   static async connect(options: NatsClientOptions): Promise<NatsClient> {
-    const connection = await connect({
+    // What `connect` of @nats-io/transport-node does, with writes coalesced per event-loop turn.
+    setTransportFactory({ factory: coalescingTransport, dnsResolveFn: nodeResolveHost });
+    const connection = await NatsConnectionImpl.connect({
       servers: options.url,
       name: options.name,
       maxReconnectAttempts: -1,
