@@ -30,7 +30,9 @@ export class NatsClient {
   }
 
   static async connect(options: NatsClientOptions): Promise<NatsClient> {
-    // What `connect` of @nats-io/transport-node does, with writes coalesced per event-loop turn.
+    // What `connect` of @nats-io/transport-node does (less its refusal of ws:// URLs), with writes
+    // coalesced per event-loop turn. The factory is process-wide: every connection dialled from now on
+    // gets it, including reconnections, until something calls that `connect`, which nothing here does.
     setTransportFactory({ factory: coalescingTransport, dnsResolveFn: nodeResolveHost });
     const connection = await NatsConnectionImpl.connect({
       servers: options.url,

@@ -42,12 +42,20 @@ describe('NatsClient writes (real NATS)', () => {
         }),
       );
       await publisher.connection.flush();
-      // The 20 messages in one write, and the flush's PING in a second one.
+      // The 20 messages (and the flush's PING) in one write; the subscriber may write a PONG meanwhile.
       expect(write.mock.calls.length).toBeLessThanOrEqual(2);
     } finally {
       write.mockRestore();
     }
     expect(await received()).toEqual(Array.from({ length: 20 }, (_, i) => `message ${i}`));
+  });
+
+  it('writes what waits when the connection is dropped and dialled again', async () => {
+    const subject = `coalescing.${process.pid}.${Date.now()}.reconnect`;
+    const received = await receive(subject, 5);
+    for (let i = 0; i < 5; i++) publisher.connection.publish(subject, `before ${i}`);
+    await publisher.connection.reconnect();
+    expect(await received()).toEqual(Array.from({ length: 5 }, (_, i) => `before ${i}`));
   });
 
   it('writes what was published before the client closes', async () => {
