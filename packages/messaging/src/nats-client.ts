@@ -1,8 +1,6 @@
+import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/nats-core';
-import { NatsConnectionImpl, setTransportFactory } from '@nats-io/nats-core/internal';
-import { nodeResolveHost } from '@nats-io/transport-node/lib/node_transport';
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
-import { coalescingTransport } from './coalescing-transport';
 import { JetStreamPublisher } from './jetstream-publisher';
 
 export interface NatsClientOptions {
@@ -30,11 +28,7 @@ export class NatsClient {
   }
 
   static async connect(options: NatsClientOptions): Promise<NatsClient> {
-    // What `connect` of @nats-io/transport-node does (less its refusal of ws:// URLs), with writes
-    // coalesced per event-loop turn. The factory is process-wide: every connection dialled from now on
-    // gets it, including reconnections, until something calls that `connect`, which nothing here does.
-    setTransportFactory({ factory: coalescingTransport, dnsResolveFn: nodeResolveHost });
-    const connection = await NatsConnectionImpl.connect({
+    const connection = await connect({
       servers: options.url,
       name: options.name,
       maxReconnectAttempts: -1,
