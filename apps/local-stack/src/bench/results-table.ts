@@ -46,7 +46,7 @@ function projectionRow(figure: string, catchUp: ProjectionCatchUp): Row {
   ];
 }
 
-/** The one table the bench prints: each figure beside its target from issue 6 and what was run. */
+/** What one event cost: CPU per process, and NATS messages and bytes. */
 function workRows({ cpuMicros, nats }: WorkPerEvent, over: string): Row[] {
   const cpuTotal = Object.values(cpuMicros).reduce((sum, micros) => sum + micros, 0);
   const cpuEach = Object.entries(cpuMicros)
@@ -67,6 +67,7 @@ function workRows({ cpuMicros, nats }: WorkPerEvent, over: string): Row[] {
   ];
 }
 
+/** The one table the bench prints: each figure beside its target from issue 6 and what was run. */
 export function renderResultsTable(results: BenchResults): string {
   const rows: Row[] = [];
   const { nats, latency, throughput, upstream, fanout, sseClients, runnerSessions, startup } = results;
