@@ -36,6 +36,15 @@ export const Header = {
   CursorLastEventId: 'Lap-Cursor-Last-Event-Id',
 } as const;
 
+/**
+ * Whether an event numbered `number` can come right after the one numbered `last` with none missing in
+ * between (it is the next one, or one already had). An unknown number on either side (an event not
+ * numbered, a reader that does not know where it stands) is taken as following.
+ */
+export function followsEventNumber(number: number | undefined, last: number | null | undefined): boolean {
+  return number === undefined || last === undefined || last === null || number <= last + 1;
+}
+
 /** A `Lap-Event-Number` header value as a number; undefined when absent or not a whole number. */
 export function eventNumberOf(value: string | undefined): number | undefined {
   return value !== undefined && /^\d{1,15}$/.test(value) ? Number(value) : undefined;

@@ -6,6 +6,7 @@ import {
   type StreamConfig,
 } from '@nats-io/jetstream';
 import type { NatsNames } from '@lap/contracts';
+import { jetStreamApiCode } from './transient-errors';
 
 const NANOS_PER_MS = 1_000_000;
 
@@ -89,6 +90,6 @@ export async function ensureStreams(
 }
 
 export function isNotFound(error: unknown): boolean {
-  const code = (error as { code?: number; apiError?: () => { err_code?: number } })?.apiError?.()?.err_code;
+  const code = jetStreamApiCode(error);
   return code === 10059 || code === 10014 || /not found/i.test(String((error as Error)?.message));
 }

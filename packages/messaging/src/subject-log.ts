@@ -4,7 +4,7 @@ import { encodeJson } from './json-codec';
 import type { NatsClient } from './nats-client';
 import { readSubjectSince } from './history-reader';
 import { fromNatsHeaders } from './nats-headers';
-import { isTransientNatsError } from './transient-errors';
+import { isTransientNatsError, jetStreamApiCode } from './transient-errors';
 
 /** How often `countThrough` counts a subject that keeps growing before it gives up. */
 const COUNT_ATTEMPTS = 5;
@@ -205,7 +205,7 @@ export function toStoredRecord<T>(message: StoredMsg): StoredRecord<T> {
  * delete) or, for the stream's last sequence, "sequence N not found" (10043).
  */
 function isNoMessageFound(error: unknown): boolean {
-  const apiCode = (error as { apiError?: () => { err_code?: number } })?.apiError?.()?.err_code;
+  const apiCode = jetStreamApiCode(error);
   return apiCode !== undefined && MISSING_MESSAGE_CODES.has(apiCode);
 }
 
@@ -213,7 +213,7 @@ const MISSING_MESSAGE_CODES = new Set([JetStreamApiCodes.NoMessageFound, 10043, 
 
 function isWrongLastSequence(error: unknown): boolean {
   const code = (error as { code?: number })?.code;
-  const apiCode = (error as { apiError?: () => { err_code?: number } })?.apiError?.()?.err_code;
+  const apiCode = jetStreamApiCode(error);
   return (
     apiCode === JetStreamApiCodes.StreamWrongLastSequence ||
     code === JetStreamApiCodes.StreamWrongLastSequence ||

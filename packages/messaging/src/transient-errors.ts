@@ -5,6 +5,14 @@ import { JetStreamApiError, JetStreamError } from '@nats-io/jetstream';
 const JETSTREAM_UNAVAILABLE = /jetstream (is )?(temporarily )?(not enabled|not available|unavailable)/i;
 
 /**
+ * The JetStream API error code (`err_code`) a failed call carries, if any. Read by shape, not
+ * `instanceof`: a second copy of the client library would defeat a class check.
+ */
+export function jetStreamApiCode(error: unknown): number | undefined {
+  return (error as { apiError?: () => { err_code?: number } } | undefined)?.apiError?.()?.err_code;
+}
+
+/**
  * Whether a failed NATS call is worth repeating as is: the server or the connection is away for now
  * (a timeout, no responders, a reconnect, JetStream still starting). A connection this process closed
  * (shutting down) is not: repeating would never succeed. Errors from anything but the NATS client

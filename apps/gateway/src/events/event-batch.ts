@@ -1,12 +1,5 @@
+import { followsEventNumber } from '@lap/contracts';
 import { concatFrames, type LoggedEvent, type SseBytes } from './logged-event';
-
-/**
- * Whether `event` can go out right after the event numbered `lastNumber` with nothing missed in
- * between. Unnumbered events (and an unknown last number) are taken as following.
- */
-export function follows(event: LoggedEvent, lastNumber: number | undefined): boolean {
-  return event.number === undefined || lastNumber === undefined || event.number <= lastNumber + 1;
-}
 
 /**
  * Consecutive live events of one session, in stream order, as one delivery to its listeners: what the
@@ -25,7 +18,8 @@ export class EventBatch {
   constructor(readonly events: readonly LoggedEvent[]) {
     let chained = events.length > 0;
     for (let i = 1; i < events.length && chained; i++) {
-      chained = events[i].seq > events[i - 1].seq && follows(events[i], events[i - 1].number);
+      chained =
+        events[i].seq > events[i - 1].seq && followsEventNumber(events[i].number, events[i - 1].number);
     }
     this.chained = chained;
   }

@@ -1,7 +1,8 @@
 import type { Socket } from 'net';
 import type { LoggerService } from '@nestjs/common';
 import type { Response } from 'express';
-import { follows, type EventBatch } from './event-batch';
+import { followsEventNumber } from '@lap/contracts';
+import type { EventBatch } from './event-batch';
 import type { EventFanout } from './event-fanout.service';
 import type { EventLogReader } from './event-log.reader';
 import { KEEPALIVE, sseErrorFrame, type LoggedEvent, type SseBytes } from './logged-event';
@@ -140,7 +141,11 @@ export class SseClient {
     if (this.closed) return;
     if (this.live) {
       const { first } = batch;
-      if (batch.chained && first.seq > this.lastSentSeq && follows(first, this.lastSentNumber)) {
+      if (
+        batch.chained &&
+        first.seq > this.lastSentSeq &&
+        followsEventNumber(first.number, this.lastSentNumber)
+      ) {
         this.lastSentSeq = batch.last.seq;
         this.lastSentNumber = batch.last.number;
         if (!this.write(batch.bytes)) this.startPump(true);
@@ -178,7 +183,7 @@ export class SseClient {
       if (!event) break;
       this.queuedBytes -= event.frame.length;
       if (event.seq <= this.lastSentSeq) continue;
-      if (!follows(event, this.lastSentNumber)) await this.replayUpTo(event.seq - 1);
+      if (!followsEventNumber(event.number, this.lastSentNumber)) await this.replayUpTo(event.seq - 1);
       if (!this.closed && event.seq > this.lastSentSeq && !this.send(event)) await this.drained();
     }
     // Nothing queued, and no await since the queue was seen empty: from here the fan-out writes.

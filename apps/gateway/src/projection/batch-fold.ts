@@ -1,4 +1,4 @@
-import type { SessionEvent, SessionOutputs } from '@lap/contracts';
+import { followsEventNumber, type SessionEvent, type SessionOutputs } from '@lap/contracts';
 import type { SessionStatus } from '../sessions/session.entity';
 import { sessionStatusAfter } from '../sessions/session-status';
 
@@ -59,12 +59,7 @@ export function foldBatch(session: ProjectedSession, events: readonly EventToPro
 }
 
 function waitsForPredecessor(input: EventToProject, lastEventNumber: number | null): boolean {
-  return (
-    input.number !== undefined &&
-    lastEventNumber !== null &&
-    input.number > lastEventNumber + 1 &&
-    !input.ignoreMissingPredecessor
-  );
+  return !followsEventNumber(input.number, lastEventNumber) && !input.ignoreMissingPredecessor;
 }
 
 function applyEvent(session: ProjectedSession, { seq, number, event }: EventToProject): ProjectedSession {

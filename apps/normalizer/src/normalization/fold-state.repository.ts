@@ -1,6 +1,13 @@
 import { JetStreamApiCodes } from '@nats-io/jetstream';
 import type { NatsNames } from '@lap/contracts';
-import { decodeJson, encodeJson, openBucket, type KV, type NatsClient } from '@lap/messaging';
+import {
+  decodeJson,
+  encodeJson,
+  jetStreamApiCode,
+  openBucket,
+  type KV,
+  type NatsClient,
+} from '@lap/messaging';
 import { initialFoldState, type FoldState } from '../fold';
 
 /** A session's fold state and the KV revision it was read at (null: the session has no entry yet). */
@@ -212,9 +219,8 @@ export class FoldStateRepository {
   }
 }
 
-// Read by shape, not `instanceof`: a second copy of the client library would defeat a class check.
 function isRevisionMismatch(error: unknown): boolean {
-  const code = (error as { apiError?: () => { err_code?: number } })?.apiError?.()?.err_code;
+  const code = jetStreamApiCode(error);
   return (
     code === JetStreamApiCodes.StreamWrongLastSequence ||
     code === JetStreamApiCodes.StreamWrongLastSequenceUnknown
