@@ -11,6 +11,8 @@ const MACHINE = '(machine)';
 interface Sample {
   atMs: number;
   usage: Map<string, ProcessUsage>;
+  /** Each process's pids and their CPU seconds, so a window counts only what was spent in it. */
+  cpuByPid: Map<string, Map<number, number>>;
 }
 
 /**
@@ -26,6 +28,8 @@ export class UsageSampler {
   constructor(
     private readonly processes: WatchedProcess[],
     private readonly intervalMs = 250,
+    private readonly readUsage: (pid: number) => ProcessUsage | null = readProcessUsage,
+    private readonly readMachine: () => number | null = readMachineBusySeconds,
   ) {}
 
   start(): void {
@@ -40,21 +44,25 @@ export class UsageSampler {
 
   sample(): Sample {
     const usage = new Map<string, ProcessUsage>();
+    const cpuByPid = new Map<string, Map<number, number>>();
     for (const process of this.processes) {
       let total: ProcessUsage | null = null;
+      const byPid = new Map<number, number>();
       for (const pid of process.pids()) {
-        const one = readProcessUsage(pid);
+        const one = this.readUsage(pid);
         if (!one) continue;
+        byPid.set(pid, one.cpuSeconds);
         total = total
           ? { cpuSeconds: total.cpuSeconds + one.cpuSeconds, rssBytes: total.rssBytes + one.rssBytes }
           : one;
       }
       if (total) usage.set(process.name, total);
+      cpuByPid.set(process.name, byPid);
     }
     // The whole machine, as a pseudo-process: what is left after ours is other people's load.
-    const machine = readMachineBusySeconds();
+    const machine = this.readMachine();
     if (machine !== null) usage.set(MACHINE, { cpuSeconds: machine, rssBytes: 0 });
-    const sample = { atMs: Date.now(), usage };
+    const sample = { atMs: Date.now(), usage, cpuByPid };
     this.samples.push(sample);
     if (this.samples.length > UsageSampler.MAX_SAMPLES) this.samples.shift();
     return sample;
@@ -63,6 +71,8 @@ export class UsageSampler {
   /**
    * CPU of each process between two wall-clock times, in % of one core (nearest samples), plus
    * `others`: what the rest of the machine used meanwhile (other people's test suites), the noise.
+   * Counted pid by pid: a pid that came meanwhile (a PostgreSQL backend for a new pooled connection)
+   * counts whole, one that went is left out (its last moments are lost), never a negative figure.
    */
   cpuPercentBetween(fromMs: number, toMs: number): Record<string, number> {
     const first = this.nearest(fromMs);
@@ -70,9 +80,17 @@ export class UsageSampler {
     const out: Record<string, number> = {};
     if (!first || !last || last.atMs <= first.atMs) return out;
     const seconds = (last.atMs - first.atMs) / 1000;
-    for (const [name, after] of last.usage) {
-      const before = first.usage.get(name);
-      if (before) out[name] = ((after.cpuSeconds - before.cpuSeconds) / seconds) * 100;
+    for (const [name, after] of last.cpuByPid) {
+      const before = first.cpuByPid.get(name);
+      if (!before || after.size === 0) continue;
+      let cpuSeconds = 0;
+      for (const [pid, cpu] of after) cpuSeconds += cpu - (before.get(pid) ?? 0);
+      out[name] = (cpuSeconds / seconds) * 100;
+    }
+    const machineBefore = first.usage.get(MACHINE);
+    const machineAfter = last.usage.get(MACHINE);
+    if (machineBefore && machineAfter) {
+      out[MACHINE] = ((machineAfter.cpuSeconds - machineBefore.cpuSeconds) / seconds) * 100;
     }
     if (out[MACHINE] !== undefined) {
       const ours = Object.entries(out).reduce(
