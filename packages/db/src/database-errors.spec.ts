@@ -15,6 +15,16 @@ describe('isDatabaseUnavailable', () => {
     ).toBe(true);
   });
 
+  it('counts a standby during a failover, a full disk and a lost connection as unavailable', () => {
+    for (const code of ['25006', '53100', '08006']) {
+      const error = new QueryFailedError('INSERT', [], Object.assign(new Error(code), { code }));
+      expect(isDatabaseUnavailable(error)).toBe(true);
+    }
+    expect(
+      isDatabaseUnavailable(new Error('Client has encountered a connection error and is not queryable')),
+    ).toBe(true);
+  });
+
   it('looks inside the QueryFailedError that wraps a connection dropped mid-query', () => {
     const dropped = new QueryFailedError('SELECT 1', [], new Error('Connection terminated unexpectedly'));
     expect(isDatabaseUnavailable(dropped)).toBe(true);

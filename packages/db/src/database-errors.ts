@@ -5,6 +5,14 @@ const UNAVAILABLE_CODES = new Set([
   'ENOTFOUND',
   'EHOSTUNREACH',
   'EPIPE',
+  '08000', // connection_exception
+  '08001', // sqlclient_unable_to_establish_sqlconnection
+  '08003', // connection_does_not_exist
+  '08004', // sqlserver_rejected_establishment_of_sqlconnection
+  '08006', // connection_failure
+  '25006', // read_only_sql_transaction (a standby, during a failover)
+  '53100', // disk_full
+  '53200', // out_of_memory
   '57P01', // admin_shutdown
   '57P02', // crash_shutdown
   '57P03', // cannot_connect_now
@@ -12,7 +20,7 @@ const UNAVAILABLE_CODES = new Set([
 ]);
 
 const UNAVAILABLE_MESSAGE =
-  /Connection terminated|ECONNREFUSED|ECONNRESET|timeout exceeded when trying to connect|Connection is not established|the database system is (starting|shutting) down|terminating connection/i;
+  /Connection terminated|Client has encountered a connection error|ECONNREFUSED|ECONNRESET|timeout exceeded when trying to connect|Connection is not established|the database system is (starting|shutting) down|terminating connection/i;
 
 /**
  * True when an error means "the database cannot be reached right now" (as opposed to a bad query):
