@@ -65,6 +65,10 @@ describe(`chaos (${profile.name} profile, seed ${seed})`, () => {
     expect(problems?.sse).toEqual([]);
   });
 
+  it('lists every event once and in order in the REST event list (the projection) through gateway kills', () => {
+    expect(problems?.projection).toEqual([]);
+  });
+
   it('hands every session of a lost runner to another one, within a bounded time', () => {
     expect(problems?.failover).toEqual([]);
   });

@@ -1,6 +1,7 @@
 import type { ChaosOutcome } from './chaos-run';
 
-export type ProblemArea = 'completion' | 'faults' | 'events' | 'raw' | 'sse' | 'failover' | 'outage';
+export type ProblemArea =
+  'completion' | 'faults' | 'events' | 'raw' | 'sse' | 'projection' | 'failover' | 'outage';
 
 /** What went wrong in a chaos run, by area (each area is one test); empty lists when nothing did. */
 export function chaosProblems(outcome: ChaosOutcome): Record<ProblemArea, string[]> {
@@ -33,6 +34,9 @@ export function chaosProblems(outcome: ChaosOutcome): Record<ProblemArea, string
     sse: verdicts
       .filter((v) => v.sse.lost + v.sse.duplicated + v.sse.outOfOrder > 0)
       .map((v) => `${v.sessionId}: ${JSON.stringify(v.sse)}`),
+    projection: outcome.projection
+      .filter(({ diff }) => diff.lost + diff.duplicated + diff.outOfOrder > 0)
+      .map(({ sessionId, diff }) => `${sessionId}: ${JSON.stringify(diff)}`),
     failover: outcome.failovers
       .filter((f) => (f.ms === null && !f.keptByWokenRunner) || (f.ms !== null && f.ms > failoverBound))
       .map((f) => `${f.sessionId} after ${f.kind}: ${f.ms === null ? 'never taken over' : `${f.ms} ms`}`),

@@ -1,3 +1,4 @@
+import type { SequenceDiff } from './sequence-check';
 import type { ChaosOutcome } from './chaos-run';
 import { percentile } from './failover-times';
 
@@ -7,6 +8,8 @@ const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 export function chaosReport(outcome: ChaosOutcome): string {
   const { profile, verdicts } = outcome;
   const sum = (pick: (v: (typeof verdicts)[number]) => number) => verdicts.reduce((n, v) => n + pick(v), 0);
+  const listed = (pick: (diff: SequenceDiff) => number) =>
+    outcome.projection.reduce((n, { diff }) => n + pick(diff), 0);
   const faultCounts = new Map<string, number>();
   for (const fault of outcome.faults) faultCounts.set(fault.kind, (faultCounts.get(fault.kind) ?? 0) + 1);
   for (const [kind, fired] of Object.entries(outcome.cursorFaultsFired))
@@ -31,6 +34,7 @@ export function chaosReport(outcome: ChaosOutcome): string {
     ...[...faultCounts.entries()].sort().map(([kind, n]) => `    ${kind.padEnd(28)} ${n}`),
     `  events checked (JetStream <P>.events.<S> vs undisturbed run): ${sum((v) => v.events.observed)} of ${sum((v) => v.events.expected)} expected; lost ${sum((v) => v.events.lost)}, duplicated ${sum((v) => v.events.duplicated)}, out of order ${sum((v) => v.events.outOfOrder)}; chain breaks ${sum((v) => v.eventChainBreaks)}`,
     `  SSE frames checked (resuming clients vs JetStream): ${sum((v) => v.sse.observed)}; lost ${sum((v) => v.sse.lost)}, duplicated ${sum((v) => v.sse.duplicated)}, out of order ${sum((v) => v.sse.outOfOrder)}; reconnections ${outcome.sseReconnects}, streams ended by a gateway's error frame ${outcome.sseStreamErrors}`,
+    `  REST event lists (the projection) vs JetStream: ${listed((d) => d.observed)} events listed; lost ${listed((d) => d.lost)}, duplicated ${listed((d) => d.duplicated)}, out of order ${listed((d) => d.outOfOrder)}`,
     `  SSE delivery delay (stored -> received by the client, through the faults): p50 ${seconds(percentile(sseDelays, 50))}, p99 ${seconds(percentile(sseDelays, 99))}, max ${seconds(Math.max(...sseDelays))}`,
     `  raw Cursor frames checked: ${sum((v) => v.cursorFrames)}; duplicated ${sum((v) => v.duplicateCursorFrames)}; raw chain breaks ${sum((v) => v.rawChainBreaks)}; upstream stream connections ${outcome.upstreamConnections} for ${outcome.runs} runs`,
     `  failover (runner lost -> first raw record by the runner that took over):`,

@@ -14,6 +14,7 @@ import {
   type OutageObservation,
 } from './fault-injector';
 import { GatewayApi } from './gateway-api';
+import { compareSequences, isClean, type SequenceDiff } from './sequence-check';
 import { ResumingSseReader } from './resuming-sse-reader';
 import { SeededRandom } from './seeded-random';
 import { readSessionEvents, readSessionRaw } from './session-records';
@@ -28,6 +29,9 @@ import {
 import { judgeSession, type SessionVerdict } from './session-verdict';
 import { waitForIdle } from './session-watch';
 
+/** How long the projection may take, after the sessions settled, to list every event. */
+const PROJECTION_SETTLE_MS = 60_000;
+
 export interface ChaosOutcome {
   profile: ChaosProfile;
   seed: number;
@@ -35,6 +39,8 @@ export interface ChaosOutcome {
   /** Sessions that never reached the end of their last message. */
   incomplete: string[];
   verdicts: SessionVerdict[];
+  /** Each session's REST event list (the gateways' projection) against its events in JetStream. */
+  projection: Array<{ sessionId: string; diff: SequenceDiff }>;
   faults: InjectedFault[];
   outages: OutageObservation[];
   failovers: Failover[];
@@ -213,13 +219,41 @@ export class ChaosRun {
     return incomplete;
   }
 
+  /**
+   * Waits (bounded) for the projection to list every session's events as JetStream holds them: a
+   * gateway killed while it held the projection's lease hands it over only when the lease expires.
+   */
+  private async projectionDiffs(
+    expected: Map<string, string[]>,
+  ): Promise<Array<{ sessionId: string; diff: SequenceDiff }>> {
+    const deadline = Date.now() + PROJECTION_SETTLE_MS;
+    const diffs = new Map<string, SequenceDiff>();
+    for (;;) {
+      for (const sessionId of expected.keys()) {
+        if (diffs.has(sessionId) && isClean(diffs.get(sessionId)!)) continue;
+        const listed = await this.api()
+          .listedEventIds(sessionId)
+          .catch(() => [] as string[]);
+        diffs.set(sessionId, compareSequences(expected.get(sessionId)!, listed));
+      }
+      if ([...diffs.values()].every(isClean) || Date.now() > deadline) break;
+      await sleep(500);
+    }
+    return [...diffs].map(([sessionId, diff]) => ({ sessionId, diff }));
+  }
+
   private async outcome(incomplete: string[]): Promise<ChaosOutcome> {
     const { client, names } = this.platform;
     const verdicts: SessionVerdict[] = [];
     const rawLogs = new Map<string, StoredRecord<RawRecord>[]>();
     const runIds = new Set<string>();
+    const streamIds = new Map<string, string[]>();
     for (const [sessionId, plan] of this.sessions) {
       const events = await readSessionEvents(client, names, sessionId);
+      streamIds.set(
+        sessionId,
+        events.map((e) => e.data.id),
+      );
       const raw = await readSessionRaw(client, names, sessionId);
       rawLogs.set(sessionId, raw);
       for (const r of raw) {
@@ -229,6 +263,7 @@ export class ChaosRun {
       const expected = this.expected.get(scriptKey(plan.messages))!;
       verdicts.push(judgeSession(sessionId, expected, events, raw, this.readers.get(sessionId)!.frames));
     }
+    const projection = await this.projectionDiffs(streamIds);
     const stats = await emulatorStats(this.platform.emulatorUrl);
     const runnerLosses = this.injector.injected.flatMap((f) =>
       f.kind.startsWith('runner.') && f.pid !== undefined ? [{ kind: f.kind, pid: f.pid, at: f.at }] : [],
@@ -240,6 +275,7 @@ export class ChaosRun {
       plans: this.plans,
       incomplete,
       verdicts,
+      projection,
       faults: this.injector.injected,
       outages: this.injector.outages,
       failovers: failoverTimes(runnerLosses, rawLogs),

@@ -35,6 +35,22 @@ export class GatewayApi {
     await this.call('POST', `/session/${sessionId}/prompt_async`, { parts: [{ type: 'text', text }] });
   }
 
+  /** The ids of a session's events as the REST event list has them (the projection), every page. */
+  async listedEventIds(sessionId: string): Promise<string[]> {
+    const ids: string[] = [];
+    let page: string | null = null;
+    do {
+      const query: string = page ? `&page=${encodeURIComponent(page)}` : '';
+      const body = await this.call<{ data: Array<{ id: string }>; next_page: string | null }>(
+        'GET',
+        `/v1/sessions/${sessionId}/events?limit=100${query}`,
+      );
+      ids.push(...body.data.map((event) => event.id));
+      page = body.next_page;
+    } while (page);
+    return ids;
+  }
+
   /** The raw answer, for tests that look at status codes and error bodies. */
   request(method: string, path: string, body?: unknown, init: RequestInit = {}): Promise<Response> {
     return fetch(`${this.baseUrl}${path}`, {
