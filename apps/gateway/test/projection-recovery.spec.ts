@@ -8,6 +8,7 @@ import {
 } from '@lap/testing';
 import request from 'supertest';
 import { loadGatewayConfig, startGateway, type RunningGateway } from '../src';
+import { EventProjector } from '../src/projection/event-projector.service';
 import { EventWriter, agentMessage } from './support/event-writer';
 import { MASTER_KEY } from './support/gateway-harness';
 
@@ -93,6 +94,42 @@ describe('projection recovery', () => {
     await aRun(sessionId);
     const second = await start();
     await caughtUp(second, sessionId);
+    await second.close();
+  }, 120_000);
+
+  it('projects what was published before it started, when a live event comes while it reads that back', async () => {
+    const first = await start();
+    const sessionId = await newSession(first);
+    await first.close();
+    const history = [];
+    for (let i = 0; i < 1500; i++) history.push(await writer.append(sessionId, agentMessage(`m${i}`)));
+
+    const second = await start();
+    const projector = second.app.get(EventProjector, { strict: false });
+    await waitFor(() => projector.stats().leading, { what: 'the gateway to lead', intervalMs: 1 });
+    // The live event reaches the fan-out's feed as the first message it ever received, while the
+    // gateway still reads the history back.
+    const live = await writer.append(sessionId, {
+      type: 'session.status_idle',
+      stop_reason: { type: 'end_turn' },
+    });
+    await waitFor(
+      async () => {
+        const session = await api(second).get(`/session/${sessionId}`);
+        return session.body.status === 'idle';
+      },
+      { what: 'the live event projected', timeoutMs: 30_000 },
+    );
+    const listed = [];
+    let page: string | null = null;
+    do {
+      const query: string = page ? `&page=${page}` : '';
+      const body = (await api(second).get(`/v1/sessions/${sessionId}/events?limit=100${query}`).expect(200))
+        .body;
+      listed.push(...body.data.map((event: { id: string }) => event.id));
+      page = body.next_page;
+    } while (page);
+    expect(listed).toEqual([...history, live].map((appended) => appended.event.id));
     await second.close();
   }, 120_000);
 

@@ -3,7 +3,10 @@ import { DataSource } from 'typeorm';
 import type { SessionEvent, SessionEventBody } from '@lap/contracts';
 import { waitFor } from '@lap/testing';
 import type { ProjectionOutcome } from '../src/projection/batch-fold';
-import { projectorDurableName } from '../src/projection/event-projector.service';
+import { AckPolicy, DeliverPolicy } from '@nats-io/jetstream';
+import { EventProjector } from '../src/projection/event-projector.service';
+import { LegacyProjectorConsumer } from '../src/projection/legacy-projector-consumer';
+import { ProjectionLeaseLostError } from '../src/projection/projection-lease.repository';
 import { ProjectionRepository } from '../src/projection/projection.repository';
 import { EventWriter, agentMessage } from './support/event-writer';
 import { createSession, startTestGateway, type GatewayHarness } from './support/gateway-harness';
@@ -95,41 +98,111 @@ describe('event projection', () => {
     expect(bad.body.type).toBe('error');
   });
 
-  it('projects each event once, even when the whole stream is delivered again', async () => {
+  it("reads the stream once: the fan-out's subscription feeds the projection, no consumer of its own", async () => {
+    const id = await createSession(harness);
+    const idle = await writer.append(id, { type: 'session.status_idle', stop_reason: { type: 'end_turn' } });
+    await waitFor(async () => (await projectedSeq(id)) === idle.seq, { what: 'the event projected' });
+    const consumers = [];
+    for await (const page of await harness.nats.client.jsm.consumers.list(
+      harness.nats.names.streams.events,
+    )) {
+      consumers.push(page);
+    }
+    expect(consumers.filter((consumer) => consumer.config.durable_name)).toEqual([]);
+    expect(harness.fanout.stats().liveConsumers).toBe(1);
+  });
+
+  it('projects each event once, even when a new lease holder reads the whole stream again', async () => {
     const id = await createSession(harness);
     await writer.append(id, { type: 'session.status_running' });
     await writer.append(id, agentMessage('once'));
-    await writer.append(id, { type: 'session.status_idle', stop_reason: { type: 'end_turn' } });
-    await waitFor(async () => (await session(id)).status === 'idle', { what: 'idle' });
+    const idle = await writer.append(id, { type: 'session.status_idle', stop_reason: { type: 'end_turn' } });
+    await waitFor(async () => (await projectedSeq(id)) === idle.seq, { what: 'idle projected' });
 
-    // Replace the projector's durable consumer with a fresh one: every event is delivered again.
-    const { jsm } = harness.nats.client;
-    const stream = harness.nats.names.streams.events;
-    const durable = projectorDurableName(harness.nats.names);
-    const { config } = await jsm.consumers.info(stream, durable);
-    await jsm.consumers.delete(stream, durable);
-    await jsm.consumers.add(stream, config);
+    // The lease passes to another replica, which fails to move the checkpoint: it is back at 0 when
+    // the lease expires, and this gateway takes it again and reads the stream from its start.
+    const db = harness.gateway.app.get(DataSource);
+    const projector = harness.gateway.app.get(EventProjector, { strict: false });
+    await db.query(
+      `UPDATE projection_checkpoints SET holder = 'another replica', stream_seq = 0, lease_expires_at = now() + interval '1 second'`,
+    );
+    await waitFor(() => !projector.stats().leading, { what: 'the gateway to see its lease gone' });
+    await waitFor(() => projector.stats().leading && projector.stats().tail >= idle.seq, {
+      what: 'the gateway to lead again and read the stream back',
+      timeoutMs: 15_000,
+    });
     await waitFor(
       async () => {
-        const info = await jsm.consumers.info(stream, durable);
-        return info.num_pending === 0 && info.num_ack_pending === 0 && info.delivered.stream_seq > 0;
+        const rows = await db.query('SELECT stream_seq FROM projection_checkpoints');
+        return Number(rows[0].stream_seq) >= idle.seq;
       },
-      { what: 'the recreated consumer to catch up', timeoutMs: 30_000 },
+      { what: 'the checkpoint moved past the events read again' },
     );
-    const rows = await harness.gateway.app
-      .get(DataSource)
-      .query('SELECT count(*)::int AS n FROM session_events WHERE session_id = $1', [id]);
+
+    const rows = await db.query('SELECT count(*)::int AS n FROM session_events WHERE session_id = $1', [id]);
     expect(rows[0].n).toBe(3);
-    expect((await session(id)).status).toBe('idle');
+    expect(await session(id)).toMatchObject({ status: 'idle' });
+    expect(await projectedSeq(id)).toBe(idle.seq);
+  });
+
+  it('refuses a batch from a replica that no longer holds the lease: nothing of it is written', async () => {
+    const id = await createSession(harness);
+    const before = await session(id);
+    const repository = harness.gateway.app.get(ProjectionRepository, { strict: false });
+    const db = harness.gateway.app.get(DataSource);
+    const [row] = await db.query('SELECT stream, stream_seq FROM projection_checkpoints');
+    const event = {
+      id: 'sevt_fenced',
+      type: 'session.status_running',
+      processed_at: new Date().toISOString(),
+    };
+    const batch = new Map([
+      [id, [{ seq: 1_000_000, number: 1, event: event as SessionEvent, body: JSON.stringify(event) }]],
+    ]);
+    await expect(
+      repository.project(batch, {
+        lease: { stream: row.stream, holder: 'a replica that lost it' },
+        seq: 1_000_000,
+      }),
+    ).rejects.toThrow(ProjectionLeaseLostError);
+    const listed = await db.query('SELECT count(*)::int AS n FROM session_events WHERE event_id = $1', [
+      'sevt_fenced',
+    ]);
+    expect(listed[0].n).toBe(0);
+    expect(await session(id)).toEqual(before);
+    const [after] = await db.query('SELECT stream_seq FROM projection_checkpoints');
+    expect(after.stream_seq).toBe(row.stream_seq);
+  });
+
+  it('reads the ack floor of the durable consumer earlier gateways projected through, and deletes it', async () => {
+    const { jsm, js } = harness.nats.client;
+    const stream = harness.nats.names.streams.events;
+    const legacy = harness.gateway.app.get(LegacyProjectorConsumer, { strict: false });
+    expect(await legacy.ackFloor()).toBeUndefined();
+    const id = await createSession(harness);
+    const appended = [];
+    for (let i = 0; i < 3; i++) appended.push(await writer.append(id, agentMessage(`m${i}`)));
+    const durable = `${stream.replace(/_EVENTS$/, '')}_gateway_projector`;
+    await jsm.consumers.add(stream, {
+      durable_name: durable,
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.StartSequence,
+      opt_start_seq: appended[0].seq,
+      filter_subject: harness.nats.names.events(id),
+    });
+    const consumer = await js.consumers.get(stream, durable);
+    for (let i = 0; i < 2; i++) {
+      const delivered = await consumer.next({ expires: 5_000 });
+      await delivered!.ackAck();
+    }
+    expect(await legacy.ackFloor()).toBe(appended[1].seq);
+    await legacy.delete();
+    expect(await legacy.ackFloor()).toBeUndefined();
   });
 
   describe('in batches', () => {
     type Appended = Awaited<ReturnType<EventWriter['append']>>;
-    const consumer = () =>
-      harness.nats.client.jsm.consumers.info(
-        harness.nats.names.streams.events,
-        projectorDurableName(harness.nats.names),
-      );
+    const projector = () => harness.gateway.app.get(EventProjector, { strict: false });
     const repository = () => harness.gateway.app.get(ProjectionRepository, { strict: false });
     const listedSeqs = async (id: string): Promise<number[]> => {
       const rows = await harness.gateway.app
@@ -167,23 +240,17 @@ describe('event projection', () => {
         },
         { what: 'the projector to wait for the row lock' },
       );
-    /** Waits until the projector holds `count` events up to `seq`, none of them settled yet. */
-    const heldByProjector = (seq: number, count: number) =>
-      waitFor(
-        async () => {
-          const info = await consumer();
-          return info.delivered.stream_seq >= seq && info.num_ack_pending >= count;
-        },
-        { what: `the projector to hold ${count} events` },
-      );
+    /** Waits until the projector has taken in every event up to `seq`. */
+    const takenByProjector = (seq: number) =>
+      waitFor(() => projector().stats().tail >= seq, { what: `the projector to take in event ${seq}` });
 
     /** Records the transactions the projector runs: the sessions of each, with their sequences and outcomes. */
     const recordTransactions = () => {
       const projection = repository();
       const project = projection.project.bind(projection);
       const transactions: Array<Map<string, { seqs: number[]; outcomes: ProjectionOutcome[] }>> = [];
-      jest.spyOn(projection, 'project').mockImplementation(async (batches) => {
-        const outcomes = await project(batches);
+      jest.spyOn(projection, 'project').mockImplementation(async (batches, checkpoint) => {
+        const outcomes = await project(batches, checkpoint);
         transactions.push(
           new Map(
             [...batches].map(([id, events]) => [
@@ -202,40 +269,6 @@ describe('event projection', () => {
       sessionId: string,
     ): Array<{ seqs: number[]; outcomes: ProjectionOutcome[] }> =>
       transactions.flatMap((transaction) => transaction.get(sessionId) ?? []);
-
-    /**
-     * Makes event `seq` of a session come late: the first batch holding it is projected (for real)
-     * without it, and the event is handed back as waiting, so NATS delivers it again shortly. Resolves
-     * with that batch's sequences and outcomes and the session's projected sequence right after it.
-     */
-    const deliverLate = (sessionId: string, seq: number) => {
-      const projection = repository();
-      const project = projection.project.bind(projection);
-      return new Promise<{ seqs: number[]; outcomes: ProjectionOutcome[]; projectedSeq: number }>(
-        (resolve) => {
-          const spy = jest.spyOn(projection, 'project').mockImplementation(async (batches) => {
-            const events = batches.get(sessionId) ?? [];
-            const late = events.findIndex((event) => event.seq === seq);
-            if (late < 0) return project(batches);
-            spy.mockRestore();
-            const others = events.filter((_, index) => index !== late);
-            const outcomes = await project(new Map([...batches, [sessionId, others]]));
-            const sessionOutcomes = outcomes.get(sessionId)!;
-            resolve({
-              seqs: others.map((event) => event.seq),
-              outcomes: sessionOutcomes,
-              projectedSeq: await projectedSeq(sessionId),
-            });
-            outcomes.set(sessionId, [
-              ...sessionOutcomes.slice(0, late),
-              'waiting',
-              ...sessionOutcomes.slice(late),
-            ]);
-            return outcomes;
-          });
-        },
-      );
-    };
 
     /**
      * A new session whose row is locked while the projector's transaction for its first event waits on
@@ -266,7 +299,7 @@ describe('event projection', () => {
         appended.push(
           await writer.append(id, { type: 'session.status_idle', stop_reason: { type: 'end_turn' } }),
         );
-        await heldByProjector(appended.at(-1)!.seq, appended.length);
+        await takenByProjector(appended.at(-1)!.seq);
       } finally {
         await release();
       }
@@ -307,7 +340,7 @@ describe('event projection', () => {
           await append(id, { type: 'session.status_idle', stop_reason: { type: 'end_turn' } });
         }
         const all = [...appended.values()].flat();
-        await heldByProjector(Math.max(...all.map((a) => a.seq)), all.length);
+        await takenByProjector(Math.max(...all.map((a) => a.seq)));
       } finally {
         await release();
       }
@@ -324,98 +357,6 @@ describe('event projection', () => {
         expect(await listedEvents(id)).toEqual(own.map((a) => a.event));
         expect(await session(id)).toMatchObject({ status: 'idle', provider_run_id: `run-${id}` });
       }
-    });
-
-    it('applies a batch up to a missing predecessor, and the rest once the predecessor arrives', async () => {
-      const id = await createSession(harness);
-      const release = await lockSessionRow(id);
-      const appended: Appended[] = [];
-      let gapBatch: ReturnType<typeof deliverLate>;
-      try {
-        appended.push(await writer.append(id, { type: 'session.status_running' }));
-        await projectorWaitsForLock();
-        const beforeGap = await writer.append(id, agentMessage('before the gap'));
-        const late = await writer.append(id, {
-          type: 'session.updated',
-          outputs: { cursor_run_id: 'run-late' },
-        });
-        const afterGap = await writer.append(id, agentMessage('after the gap'));
-        const last = await writer.append(id, {
-          type: 'session.status_idle',
-          stop_reason: { type: 'end_turn' },
-        });
-        appended.push(beforeGap, late, afterGap, last);
-        await heldByProjector(last.seq, appended.length);
-        gapBatch = deliverLate(id, late.seq);
-      } finally {
-        await release();
-      }
-      const [, beforeGap, , afterGap, last] = appended;
-
-      const gap = await gapBatch;
-      expect(gap.seqs).toEqual([beforeGap.seq, afterGap.seq, last.seq]);
-      expect(gap.outcomes).toEqual(['applied', 'waiting', 'waiting']);
-      expect(gap.projectedSeq).toBe(beforeGap.seq);
-
-      await waitFor(async () => (await projectedSeq(id)) === last.seq, { what: 'the events after the gap' });
-      expect(await listedEvents(id)).toEqual(appended.map((a) => a.event));
-      expect(await session(id)).toMatchObject({ status: 'idle', provider_run_id: 'run-late' });
-    });
-
-    it('lists and applies each event once when a batch holds redeliveries of it', async () => {
-      const { id, transactions, appended, release } = await holdProjection();
-      try {
-        appended.push(
-          await writer.append(id, { type: 'session.updated', outputs: { cursor_run_id: 'run-d' } }),
-        );
-        appended.push(await writer.append(id, agentMessage('twice')));
-        appended.push(
-          await writer.append(id, { type: 'session.status_idle', stop_reason: { type: 'end_turn' } }),
-        );
-        await heldByProjector(appended.at(-1)!.seq, appended.length);
-        // A fresh consumer delivers the whole stream again, while the first deliveries are still queued.
-        const { jsm } = harness.nats.client;
-        const stream = harness.nats.names.streams.events;
-        const durable = projectorDurableName(harness.nats.names);
-        const { config } = await jsm.consumers.info(stream, durable);
-        // nats-server 2.9 can fail the delete ("directory not empty") while it writes the consumer's state.
-        const gone = () =>
-          jsm.consumers.info(stream, durable).then(
-            () => false,
-            () => true,
-          );
-        await waitFor(() => jsm.consumers.delete(stream, durable).catch(gone), {
-          what: 'the consumer deleted',
-        });
-        await jsm.consumers.add(stream, config);
-        await heldByProjector(appended.at(-1)!.seq, appended.length);
-        // Delivered is not yet queued: give the projector a moment to take the deliveries in.
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      } finally {
-        await release();
-      }
-      await waitFor(
-        async () => {
-          const info = await consumer();
-          return info.num_pending === 0 && info.num_ack_pending === 0;
-        },
-        { what: 'every delivery settled', timeoutMs: 30_000 },
-      );
-
-      const batches = batchesOf(transactions, id);
-      const projected = batches.flatMap(({ seqs, outcomes }) =>
-        seqs.map((seq, i) => ({ seq, outcome: outcomes[i] })),
-      );
-      expect(batches.some(({ seqs }) => new Set(seqs).size < seqs.length)).toBe(true);
-      expect(projected.filter(({ outcome }) => outcome === 'applied').map(({ seq }) => seq)).toEqual(
-        appended.map((a) => a.seq),
-      );
-      expect(projected.filter(({ outcome }) => outcome !== 'applied').map(({ outcome }) => outcome)).toEqual(
-        appended.map(() => 'stale'),
-      );
-      expect(await listedEvents(id)).toEqual(appended.map((a) => a.event));
-      expect(await projectedSeq(id)).toBe(appended.at(-1)!.seq);
-      expect(await session(id)).toMatchObject({ status: 'idle', provider_run_id: 'run-d' });
     });
 
     it('answers REST reads with what SSE already delivered, waiting for the projection to get there', async () => {
@@ -505,7 +446,7 @@ describe('event projection', () => {
       expect(JSON.stringify(listedOdd)).toBe(JSON.stringify(odd.event));
     });
 
-    it('fails an event the database refuses alone: the events before it in its batch are projected', async () => {
+    it('leaves out an event the database refuses alone, and projects the events around it', async () => {
       const id = await createSession(harness);
       const release = await lockSessionRow(id);
       const appended: Appended[] = [];
@@ -521,15 +462,14 @@ describe('event projection', () => {
           } as unknown as SessionEventBody),
         );
         appended.push(await writer.append(id, agentMessage('after it')));
-        await heldByProjector(appended.at(-1)!.seq, appended.length);
+        await takenByProjector(appended.at(-1)!.seq);
       } finally {
         await release();
       }
       const [first, fine, , afterIt] = appended;
-      // The event after the refused one is listed, but waits for it before moving the session.
-      await waitFor(async () => (await listedSeqs(id)).length === 3, { what: 'the others listed' });
+      // The refused event is left out (it stays in JetStream); the one after it is projected.
+      await waitFor(async () => (await projectedSeq(id)) === afterIt.seq, { what: 'the event after it' });
       expect(await listedSeqs(id)).toEqual([first.seq, fine.seq, afterIt.seq]);
-      expect(await projectedSeq(id)).toBe(fine.seq);
     });
   });
 });

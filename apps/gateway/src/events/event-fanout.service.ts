@@ -4,9 +4,33 @@ import type { NatsNames } from '@lap/contracts';
 import { NatsClient, sleep } from '@lap/messaging';
 import { NATS_NAMES } from '../messaging/nats-names.token';
 import { EventBatch } from './event-batch';
-import { headerLookup, loggedEventOf, sessionIdOf, type LoggedEvent } from './logged-event';
+import {
+  headerLookup,
+  loggedEventOf,
+  sessionIdOf,
+  type HeaderLookup,
+  type LoggedEvent,
+} from './logged-event';
 
 export type LiveEventListener = (batch: EventBatch) => void;
+
+/** A message of `<P>_EVENTS` as the fan-out received it, whichever session it belongs to. */
+export interface FedMessage {
+  /**
+   * The sequence of the message the fan-out received just before this one (it misses none in
+   * between), so a reader knows whether it saw them all; undefined for the first one it received,
+   * which follows nothing known.
+   */
+  previousSeq: number | undefined;
+  seq: number;
+  subject: string;
+  sessionId: string;
+  header: HeaderLookup;
+  data: Uint8Array;
+}
+
+/** Called with every message the fan-out receives, in stream order. */
+export type StreamFeed = (message: FedMessage) => void;
 
 const RESTART_DELAY_MS = 1_000;
 
@@ -43,6 +67,7 @@ export class EventFanout implements OnModuleInit, OnModuleDestroy {
   /** Events received since the last flush, by session, in stream order. */
   private pending = new Map<string, LoggedEvent[]>();
   private flushScheduled = false;
+  private feed?: StreamFeed;
 
   constructor(
     @Inject(NatsClient) private readonly nats: NatsClient,
@@ -89,6 +114,14 @@ export class EventFanout implements OnModuleInit, OnModuleDestroy {
     };
   }
 
+  /**
+   * Hands every message received from now on to `feed` (undefined: to nobody), watched or not: the
+   * projection reads the stream through the fan-out's subscription rather than a second one.
+   */
+  feedEvery(feed: StreamFeed | undefined): void {
+    this.feed = feed;
+  }
+
   /** For probes and tests: how much is attached to the fan-out right now. */
   stats() {
     let listeners = 0;
@@ -123,8 +156,9 @@ export class EventFanout implements OnModuleInit, OnModuleDestroy {
       try {
         messages ??= await this.open();
         for await (const message of messages) {
+          const previousSeq = this.lastStreamSeq || undefined;
           this.lastStreamSeq = message.seq;
-          this.dispatch(message);
+          this.dispatch(message, previousSeq);
         }
       } catch (error) {
         if (this.stopping.signal.aborted) break;
@@ -135,9 +169,17 @@ export class EventFanout implements OnModuleInit, OnModuleDestroy {
     }
   }
 
-  private dispatch(message: JsMsg): void {
+  private dispatch(message: JsMsg, previousSeq: number | undefined): void {
     const header = headerLookup(message.headers);
     const sessionId = sessionIdOf(message.subject, header);
+    if (this.feed) {
+      const { seq, subject, data } = message;
+      try {
+        this.feed({ previousSeq, seq, subject, sessionId, header, data });
+      } catch (error) {
+        this.logger.error(`the stream feed failed on message ${seq}: ${(error as Error).message}`);
+      }
+    }
     // Nobody watches this session: nothing to decode.
     if (!this.listeners.has(sessionId)) return;
     let event: LoggedEvent;

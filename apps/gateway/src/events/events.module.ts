@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ProjectionModule } from '../projection/projection.module';
 import { SessionsModule } from '../sessions/sessions.module';
-import { EventFanout } from './event-fanout.service';
+import { EventFanoutModule } from './event-fanout.module';
 import { EventLogReader } from './event-log.reader';
 import { EventsController } from './events.controller';
 import { EventsService } from './events.service';
@@ -9,9 +9,9 @@ import { SessionEventsRepository } from './session-events.repository';
 import { SseStreams } from './sse-streams.service';
 
 @Module({
-  imports: [SessionsModule, ProjectionModule],
+  imports: [SessionsModule, ProjectionModule, EventFanoutModule],
   controllers: [EventsController],
-  providers: [EventsService, SessionEventsRepository, EventFanout, EventLogReader, SseStreams],
-  exports: [EventFanout, SseStreams],
+  providers: [EventsService, SessionEventsRepository, EventLogReader, SseStreams],
+  exports: [EventFanoutModule, SseStreams],
 })
 export class EventsModule {}

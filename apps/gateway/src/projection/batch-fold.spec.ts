@@ -10,7 +10,7 @@ const pending: ProjectedSession = { status: 'pending', outputs: {}, lastEventSeq
 function at(
   seq: number,
   body: SessionEventBody,
-  options: Partial<Pick<EventToProject, 'number' | 'ignoreMissingPredecessor'>> = {},
+  options: Partial<Pick<EventToProject, 'number'>> = {},
 ): EventToProject {
   const event = {
     ...body,
@@ -22,7 +22,6 @@ function at(
     number: 'number' in options ? options.number : seq,
     event,
     body: JSON.stringify(event),
-    ignoreMissingPredecessor: options.ignoreMissingPredecessor ?? false,
   };
 }
 
@@ -83,31 +82,15 @@ describe('foldBatch', () => {
     expect(folded).toEqual({ session, outcomes: ['stale', 'stale'], changed: false });
   });
 
-  it('stops at a missing predecessor: the events before it apply, it and the ones after it wait', () => {
+  it('applies past a number that is missing: in stream order, a predecessor not seen is gone for good', () => {
     const folded = foldBatch(pending, [
       at(1, running),
-      at(2, message),
-      // Number 3 is missing (sequences need not be consecutive: 5 follows 2 directly here).
-      at(5, message, { number: 4 }),
-      at(6, idle, { number: 5 }),
-      // Not numbered, yet comes after the gap: applying it would skip number 3.
-      at(7, message, { number: undefined }),
+      // Number 2 was deleted from the stream (sequences need not be consecutive either).
+      at(5, message, { number: 3 }),
+      at(6, idle, { number: 4 }),
     ]);
-    expect(folded.outcomes).toEqual(['applied', 'applied', 'waiting', 'waiting', 'waiting']);
-    expect(folded.session).toEqual({ status: 'running', outputs: {}, lastEventSeq: 2, lastEventNumber: 2 });
-    expect(folded.changed).toBe(true);
-  });
-
-  it('applies the next number whatever its sequence', () => {
-    const folded = foldBatch(pending, [at(40, running, { number: 1 }), at(97, idle, { number: 2 })]);
-    expect(folded.outcomes).toEqual(['applied', 'applied']);
-    expect(folded.session).toMatchObject({ lastEventSeq: 97, lastEventNumber: 2 });
-  });
-
-  it('applies past a predecessor that is never coming', () => {
-    const folded = foldBatch(pending, [at(4, running, { ignoreMissingPredecessor: true }), at(5, idle)]);
-    expect(folded.outcomes).toEqual(['applied', 'applied']);
-    expect(folded.session.lastEventSeq).toBe(5);
+    expect(folded.outcomes).toEqual(['applied', 'applied', 'applied']);
+    expect(folded.session).toEqual({ status: 'idle', outputs: {}, lastEventSeq: 6, lastEventNumber: 4 });
   });
 
   it('applies events that are not numbered, and then does not know the number (a row from before numbering)', () => {

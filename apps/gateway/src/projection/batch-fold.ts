@@ -1,4 +1,4 @@
-import { followsEventNumber, type SessionEvent, type SessionOutputs } from '@lap/contracts';
+import type { SessionEvent, SessionOutputs } from '@lap/contracts';
 import type { SessionStatus } from '../sessions/session.entity';
 import { sessionStatusAfter } from '../sessions/session-status';
 
@@ -10,16 +10,13 @@ export interface EventToProject {
   event: SessionEvent;
   /** The event's JSON text exactly as published, for the event list. */
   body: string;
-  /** Apply even when the predecessor has not been projected (it is never coming). */
-  ignoreMissingPredecessor: boolean;
 }
 
 /**
- * applied: the session row moved to this event. stale: the row is already past it. waiting: its
- * predecessor (or an earlier event of the batch) is not projected yet. no_session: no row to update
- * (the event is still listed).
+ * applied: the session row moved to this event. stale: the row is already past it (the event was
+ * projected before). no_session: no row to update (the event is still listed).
  */
-export type ProjectionOutcome = 'applied' | 'stale' | 'waiting' | 'no_session';
+export type ProjectionOutcome = 'applied' | 'stale' | 'no_session';
 
 /** The part of a `sessions` row that its events move. */
 export interface ProjectedSession {
@@ -39,27 +36,18 @@ export interface FoldedBatch {
 }
 
 /**
- * Folds a session's events, in the given order, onto its row: the same rules as one event at a time.
- * At the first event whose predecessor is missing, applying stops: it and every later event wait, so
- * the row never skips an event that is still to come.
+ * Folds a session's events, in stream order, onto its row: the same rules as one event at a time.
+ * Events come in stream order, so an event's predecessor was folded before it, or is gone from the
+ * stream for good: nothing waits.
  */
 export function foldBatch(session: ProjectedSession, events: readonly EventToProject[]): FoldedBatch {
   let current = session;
-  let blocked = false;
   const outcomes = events.map((input): ProjectionOutcome => {
     if (input.seq <= current.lastEventSeq) return 'stale';
-    if (blocked || waitsForPredecessor(input, current.lastEventNumber)) {
-      blocked = true;
-      return 'waiting';
-    }
     current = applyEvent(current, input);
     return 'applied';
   });
   return { session: current, outcomes, changed: current !== session };
-}
-
-function waitsForPredecessor(input: EventToProject, lastEventNumber: number | null): boolean {
-  return !followsEventNumber(input.number, lastEventNumber) && !input.ignoreMissingPredecessor;
 }
 
 function applyEvent(session: ProjectedSession, { seq, number, event }: EventToProject): ProjectedSession {

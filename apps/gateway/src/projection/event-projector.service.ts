@@ -5,26 +5,27 @@ import {
   type OnApplicationBootstrap,
   type OnModuleDestroy,
 } from '@nestjs/common';
-import { eventNumberOf, Header, sessionIdOfSubject, type NatsNames, type SessionEvent } from '@lap/contracts';
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { eventNumberOf, Header, type NatsNames, type SessionEvent } from '@lap/contracts';
 import { isDatabaseUnavailable, isTransactionConflict } from '@lap/db';
-import { decodeText, DurableWorker, NatsClient, sleep, type WorkItem } from '@lap/messaging';
+import { decodeText, sleep } from '@lap/messaging';
+import { EventFanout, type FedMessage } from '../events/event-fanout.service';
 import { NATS_NAMES } from '../messaging/nats-names.token';
-import type { EventToProject, ProjectionOutcome } from './batch-fold';
+import type { EventToProject } from './batch-fold';
+import { EventStreamReader } from './event-stream.reader';
+import { LegacyProjectorConsumer } from './legacy-projector-consumer';
+import {
+  ProjectionLeaseLostError,
+  ProjectionLeaseRepository,
+  type ProjectionLease,
+} from './projection-lease.repository';
 import { ProjectionRepository } from './projection.repository';
 
-/** How long to wait before offering an event whose predecessor is not projected yet. */
-const PREDECESSOR_RETRY_MS = 200;
-/** After this many deliveries, a missing predecessor is taken as gone (aged out of the stream). */
-const MAX_PREDECESSOR_WAITS = 50;
-const MAX_DATABASE_RETRY_MS = 30_000;
-/** How soon a session's events are offered again after its transaction lost to another one. */
-const CONFLICT_RETRY_MS = 1_000;
-/**
- * After this many deliveries an event PostgreSQL still refuses on its own (one no publisher of ours
- * writes: a NUL in its type, say) is left out of the projection: it stays in JetStream, where SSE and
- * other subscribers read it.
- */
-const MAX_REFUSED_DELIVERIES = 10;
+/** How long the lease lasts unless renewed: how long projecting stops when its replica dies unannounced. */
+const LEASE_TTL_MS = 5_000;
+/** How often the replica projecting renews its lease, and how often the others ask for it. */
+const LEASE_RENEW_MS = 1_000;
 /** Most events written in one transaction (6 parameters each in the insert). */
 const MAX_BATCH = 1_000;
 /**
@@ -33,219 +34,430 @@ const MAX_BATCH = 1_000;
  * most of what the projection costs the gateway and PostgreSQL.
  */
 const LINGER_MS = 25;
+/**
+ * Most events held in memory, not projected yet. Past it, live events are let go and read back from
+ * the stream once there is room: a database outage costs the stream's retention, not the gateway's memory.
+ */
+const MAX_HELD = 10_000;
+const MAX_DATABASE_RETRY_MS = 30_000;
+/** How soon a session's events are tried again after its row was locked elsewhere. */
+const CONFLICT_RETRY_MS = 1_000;
+/**
+ * Attempts at an event PostgreSQL refuses on its own (one no publisher of ours writes: a NUL in its
+ * type, say) before it is left out of the projection, 200 ms, 400 ms … apart (about 3 s in all): it
+ * stays in JetStream, where SSE and other subscribers read it.
+ */
+const MAX_REFUSALS = 5;
+const FIRST_REFUSAL_RETRY_MS = 200;
+/** A read-back that got nothing (NATS slow, or the messages deleted) is tried again after this. */
+const READ_BACK_RETRY_MS = 1_000;
+/** A piece of a batch projected apart: fenced by the lease, but the checkpoint stays (GREATEST keeps it). */
+const CHECKPOINT_UNMOVED = 0;
 
-/** `<UPPER PREFIX>_gateway_projector`, derived from the events stream's name (`<UPPER PREFIX>_EVENTS`). */
-export function projectorDurableName(names: NatsNames): string {
-  return `${names.streams.events.replace(/_EVENTS$/, '')}_gateway_projector`;
-}
-
-/** A delivered event waiting for its session's next transaction, and the worker's promise for it. */
-interface QueuedEvent {
-  item: WorkItem;
-  input: EventToProject;
-  resolve(): void;
-  reject(error: unknown): void;
+/** An event taken in, with its session. */
+interface HeldEvent extends EventToProject {
+  sessionId: string;
 }
 
 /**
- * Projects `<P>_EVENTS` into Postgres: every event into `session_events`, and its effect (status,
- * outputs, last sequence) onto its session, in stream order per session. All gateway replicas share
- * one durable consumer, so each event is projected once; a redelivered one changes nothing. While the
- * database is down, events are handed back with a growing delay and projected when it returns.
+ * Projects `<P>_EVENTS` into PostgreSQL: every event into `session_events`, and its effect (status,
+ * outputs, last sequence) onto its session, in stream order.
  *
- * One transaction at a time, for every session at once: the events delivered while it runs (or in the
- * short linger after the first) are the next transaction's batch.
+ * One gateway replica projects, the one holding the lease in `projection_checkpoints`; it reads the
+ * stream through its fan-out's subscription, which receives every event anyway, so no event is
+ * delivered to the gateway twice. Events its feed did not bring (published while no replica
+ * projected, or let go while too many were held) are read back from the stream, from the checkpoint
+ * on. Each transaction moves the checkpoint, under the lease: another replica takes over from there
+ * when the lease expires or is released, and projecting an event again changes nothing.
  */
 @Injectable()
 export class EventProjector implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('EventProjector');
-  private readonly worker: DurableWorker;
-  /** Per session, the events delivered but not yet taken into a batch. */
-  private readonly queues = new Map<string, QueuedEvent[]>();
-  private queued = 0;
-  /** When the oldest queued event arrived. */
-  private queuedSince = 0;
-  private flushing = false;
-  private started = false;
+  private readonly lease: ProjectionLease;
+  private readonly stopping = new AbortController();
+  private loop?: Promise<void>;
+  private renewal?: NodeJS.Timeout;
+  private leading = false;
+  /** Set when a renewal finds the lease taken: the loop steps down. */
+  private leaseLost = false;
+  /** The newest stream sequence taken in: every message up to it is projected, held, parked or no event. */
+  private tail = 0;
+  /** Every event up to it is projected, parked or left out: the batches taken so far reach it. */
+  private through = 0;
+  /** The live feed missed messages after `tail`: they are to be read back from the stream. */
+  private behind = true;
+  /** Taken in, not projected yet, in stream order. */
+  private held: HeldEvent[] = [];
+  /** When the oldest held event was taken in. */
+  private heldSince = 0;
+  /** Sessions whose row another transaction kept locked: their events, in order, tried again after a pause. */
+  private readonly parked = new Map<string, { events: HeldEvent[]; retryAt: number }>();
+  private parkedCount = 0;
+  /** The parked session being tried again: locked again, it is parked again without another warning. */
+  private retrying?: string;
+  private databaseFailures = 0;
+  /** Counts leaderships, so that a renewal answered after its leadership ended changes nothing. */
+  private leadership = 0;
+  private renewing?: Promise<void>;
+  private wake?: () => void;
 
   constructor(
-    @Inject(NatsClient) nats: NatsClient,
     @Inject(NATS_NAMES) names: NatsNames,
+    private readonly fanout: EventFanout,
+    private readonly stream: EventStreamReader,
+    private readonly legacyConsumer: LegacyProjectorConsumer,
+    private readonly leases: ProjectionLeaseRepository,
     private readonly projection: ProjectionRepository,
   ) {
-    this.worker = new DurableWorker(
-      nats,
-      {
-        stream: names.streams.events,
-        durable: projectorDurableName(names),
-        filterSubject: names.allEvents,
-        ackWaitMs: 30_000,
-        // Events queued for the next transaction count as in flight, so this caps the batches. They
-        // cost only memory (parsed events): the database sees one transaction at a time.
-        concurrency: 1_000,
-        // Across replicas: five of them at full concurrency.
-        maxAckPending: 5_000,
-      },
-      (message, error) => this.logger.warn(`${message}: ${(error as Error)?.message ?? error}`),
-    );
+    this.lease = { stream: names.streams.events, holder: `${hostname()}/${process.pid}/${randomUUID()}` };
   }
 
-  async onApplicationBootstrap(): Promise<void> {
-    await this.worker.ensureConsumer();
-    this.worker.start((item) => this.handle(item));
-    this.started = true;
+  onApplicationBootstrap(): void {
+    this.loop = this.run();
   }
 
   async onModuleDestroy(): Promise<void> {
-    if (this.started) await this.worker.stop();
-    this.started = false;
+    this.stopping.abort();
+    this.wake?.();
+    await this.loop;
+    if (this.leading) {
+      this.stopLeading();
+      await this.release();
+    }
   }
 
-  /** Settles (acks, naks or terms) the item once its batch is projected. */
-  private handle(item: WorkItem): Promise<void> {
-    const input = this.parse(item);
-    if (!input) return Promise.resolve();
-    const sessionId = item.headers[Header.SessionId] ?? sessionIdOfSubject(item.subject);
-    return new Promise((resolve, reject) => this.enqueue(sessionId, { item, input, resolve, reject }));
+  /** Another replica need not wait for the lease to expire; what this one held, it reads back. */
+  private async release(): Promise<void> {
+    // A renewal answered after the release would take the lease again.
+    await this.renewing;
+    await this.leases.release(this.lease).catch(() => undefined);
   }
 
-  /** The item as an event to project, or undefined (the item termed) when it is not a session event. */
-  private parse(item: WorkItem): EventToProject | undefined {
-    const body = decodeText(item.data);
+  /** For probes and tests: where the projection stands in this replica. */
+  stats() {
+    return {
+      leading: this.leading,
+      tail: this.tail,
+      held: this.held.length,
+      parked: this.parkedCount,
+    };
+  }
+
+  private async run(): Promise<void> {
+    const { signal } = this.stopping;
+    while (!signal.aborted) {
+      try {
+        await this.step();
+        this.databaseFailures = 0;
+      } catch (error) {
+        if (error instanceof ProjectionLeaseLostError) {
+          this.stopLeading(error.message);
+        } else if (isDatabaseUnavailable(error)) {
+          if (this.databaseFailures++ === 0) this.logger.warn('projection paused: database unavailable');
+          await sleep(databaseRetryMs(this.databaseFailures), signal);
+        } else {
+          this.logger.error(`projection failed; trying again: ${(error as Error)?.message ?? error}`);
+          await sleep(LEASE_RENEW_MS, signal);
+        }
+      }
+    }
+  }
+
+  /** One thing to do: lead, read back, retry a parked session, project a batch, or wait for events. */
+  private async step(): Promise<void> {
+    if (this.leaseLost) this.stopLeading('the lease was taken by another replica');
+    if (!this.leading) {
+      await this.tryToLead();
+      if (!this.leading) await sleep(LEASE_RENEW_MS, this.stopping.signal);
+      return;
+    }
+    if (this.held.length === 0 && this.behind) return this.readBack();
+    const due = this.dueParked();
+    if (due) return this.projectParked(due);
+    if (this.held.length > 0) return this.projectHeld();
+    const woken = await this.idle(this.nextParkedRetryMs() ?? LEASE_RENEW_MS);
+    // A quiet second: the stream's end is looked at, in case the live feed is stuck.
+    if (!woken) this.behind = true;
+  }
+
+  private async tryToLead(): Promise<void> {
+    let checkpoint = await this.leases.acquire(this.lease, LEASE_TTL_MS);
+    if (checkpoint === undefined) return;
+    if (this.stopping.signal.aborted) return this.release();
+    if (checkpoint === 0) checkpoint = await this.adoptLegacyConsumer();
+    this.leading = true;
+    this.leadership++;
+    this.leaseLost = false;
+    this.tail = this.through = checkpoint;
+    this.behind = true;
+    this.fanout.feedEvery(this.takeLive);
+    this.renewal = setInterval(() => (this.renewing = this.renew(this.leadership)), LEASE_RENEW_MS).unref();
+    this.logger.log(`projecting ${this.lease.stream} from sequence ${checkpoint + 1}`);
+  }
+
+  /** Upgrading from gateways with a durable consumer: starts where it had got to, not at the start. */
+  private async adoptLegacyConsumer(): Promise<number> {
+    const floor = await this.legacyConsumer.ackFloor();
+    if (floor === undefined) return 0;
+    await this.leases.moveCheckpoint(this.lease, floor);
+    await this.legacyConsumer.delete();
+    this.logger.log(`took over from the projection's former durable consumer at sequence ${floor}`);
+    return floor;
+  }
+
+  private async renew(leadership: number): Promise<void> {
+    try {
+      const held = (await this.leases.acquire(this.lease, LEASE_TTL_MS)) !== undefined;
+      if (held || leadership !== this.leadership || !this.leading) return;
+      this.leaseLost = true;
+      this.wake?.();
+    } catch {
+      // The database is away: whoever holds the lease when it returns, a batch commits only under it.
+    }
+  }
+
+  private stopLeading(why?: string): void {
+    if (!this.leading) return;
+    if (why) this.logger.warn(`no longer projecting: ${why}`);
+    clearInterval(this.renewal);
+    this.fanout.feedEvery(undefined);
+    this.leading = false;
+    this.leadership++;
+    this.leaseLost = false;
+    this.held = [];
+    this.parked.clear();
+    this.parkedCount = 0;
+  }
+
+  /** A message from the fan-out: taken when it follows the last one taken, else read back later. */
+  private readonly takeLive = (message: FedMessage): void => {
+    if (message.seq <= this.tail) return;
+    if (message.previousSeq !== this.tail || this.held.length + this.parkedCount >= MAX_HELD) {
+      this.behind = true;
+      return;
+    }
+    this.take(message);
+    this.wake?.();
+  };
+
+  private take(message: FedMessage): void {
+    this.tail = message.seq;
+    const input = this.parse(message);
+    if (!input) return;
+    if (this.held.length === 0) this.heldSince = Date.now();
+    this.held.push(input);
+  }
+
+  /** The message as an event to project, or undefined (skipped) when it is not a session event. */
+  private parse({ seq, subject, sessionId, header, data }: FedMessage): HeldEvent | undefined {
+    const body = decodeText(data);
     let event: SessionEvent;
     try {
       event = JSON.parse(body) as SessionEvent;
     } catch {
-      item.term('not JSON');
-      return undefined;
+      event = undefined as unknown as SessionEvent;
     }
     if (typeof event?.id !== 'string' || typeof event.type !== 'string') {
-      this.logger.warn(`message ${item.seq} on ${item.subject} is not a session event; skipped`);
-      item.term('not a session event');
+      this.logger.warn(`message ${seq} on ${subject} is not a session event; not projected`);
       return undefined;
     }
-    return {
-      seq: item.seq,
-      number: eventNumberOf(item.headers[Header.EventNumber]),
-      event,
-      body,
-      ignoreMissingPredecessor: item.deliveryCount > MAX_PREDECESSOR_WAITS,
-    };
+    return { seq, sessionId, number: eventNumberOf(header(Header.EventNumber)), event, body };
   }
 
-  /**
-   * One transaction at a time keeps each session's events in order inside this process, so they
-   * neither race for the session's row nor wait on each other as "predecessor not projected yet".
-   */
-  private enqueue(sessionId: string, queued: QueuedEvent): void {
-    if (this.queued === 0) this.queuedSince = Date.now();
-    const queue = this.queues.get(sessionId);
-    if (queue) queue.push(queued);
-    else this.queues.set(sessionId, [queued]);
-    this.queued++;
-    if (!this.flushing) void this.flush();
-  }
-
-  /** Projects what is queued, a batch per transaction, until nothing is. */
-  private async flush(): Promise<void> {
-    this.flushing = true;
+  /** Takes in what the live feed missed, a batch at a time, up to the stream's newest message. */
+  private async readBack(): Promise<void> {
+    // Cleared first: a live message let go while this reads sets it again, for another round.
+    this.behind = false;
     try {
-      while (this.queued > 0) {
-        const lingered = Date.now() - this.queuedSince;
-        if (this.queued < MAX_BATCH && lingered < LINGER_MS) await sleep(LINGER_MS - lingered);
-        await this.projectBatch(this.takeBatch());
-      }
-    } finally {
-      this.flushing = false;
-    }
-  }
-
-  /**
-   * Up to MAX_BATCH queued events, each session's in stream order: the order the fold applies them in
-   * (a redelivered event may arrive after its successors).
-   */
-  private takeBatch(): Map<string, QueuedEvent[]> {
-    const batch = new Map<string, QueuedEvent[]>();
-    let room = MAX_BATCH;
-    for (const [sessionId, queue] of this.queues) {
-      if (room === 0) break;
-      queue.sort((a, b) => a.item.seq - b.item.seq);
-      const taken = queue.splice(0, room);
-      batch.set(sessionId, taken);
-      room -= taken.length;
-      if (queue.length === 0) this.queues.delete(sessionId);
-    }
-    this.queued -= MAX_BATCH - room;
-    return batch;
-  }
-
-  /** Never rejects: every event of the batch is settled, or its promise rejected for the worker to nak. */
-  private async projectBatch(batch: Map<string, QueuedEvent[]>): Promise<void> {
-    let outcomes: Map<string, ProjectionOutcome[]>;
-    try {
-      outcomes = await this.projection.project(
-        new Map([...batch].map(([sessionId, queue]) => [sessionId, queue.map(({ input }) => input)])),
-      );
+      const last = await this.stream.lastSeq();
+      if (last <= this.tail) return;
+      const messages = await this.stream.readAfter(this.tail, MAX_BATCH);
+      for (const message of messages) if (message.seq > this.tail) this.take(message);
+      if (this.tail >= last) return;
+      this.behind = true;
+      if (messages.length === 0) await sleep(READ_BACK_RETRY_MS, this.stopping.signal);
     } catch (error) {
-      if (isDatabaseUnavailable(error)) return this.retryLater(batch, databaseRetryMs);
-      // A lock held elsewhere (or a deadlock): the sessions apart, so only the one in conflict waits.
-      if (isTransactionConflict(error) && batch.size === 1)
-        return this.retryLater(batch, () => CONFLICT_RETRY_MS);
-      // Something in the batch broke the transaction: project each session's events, then each event,
-      // apart, so that only the event at fault fails (as it would have alone) and the others go on.
-      if (batch.size > 1) {
-        for (const [sessionId, queue] of batch) await this.projectBatch(new Map([[sessionId, queue]]));
-        return;
-      }
-      const [[sessionId, queue]] = batch;
-      if (queue.length > 1) {
-        for (const queued of queue) await this.projectBatch(new Map([[sessionId, [queued]]]));
-        return;
-      }
-      return this.refused(queue[0], error);
-    }
-    for (const [sessionId, queue] of batch) {
-      const sessionOutcomes = outcomes.get(sessionId) ?? [];
-      queue.forEach((queued, index) =>
-        settle(queued.item, sessionOutcomes[index]).then(queued.resolve, queued.reject),
-      );
+      this.behind = true;
+      throw error;
     }
   }
 
-  /** Hands the batch back, each event to be offered again after `delayMs(item)`. */
-  private retryLater(batch: Map<string, QueuedEvent[]>, delayMs: (item: WorkItem) => number): void {
-    const events = [...batch.values()].flat();
-    if (events.some(({ item }) => item.deliveryCount === 1)) {
-      this.logger.warn(`projection failed for now; ${events.length} event(s) retried later`);
+  private async projectHeld(): Promise<void> {
+    const lingered = Date.now() - this.heldSince;
+    if (this.held.length < MAX_BATCH && lingered < LINGER_MS) {
+      await sleep(LINGER_MS - lingered, this.stopping.signal);
+      return;
     }
-    for (const { item, resolve } of events) {
+    const batch = this.held.splice(0, MAX_BATCH);
+    this.heldSince = Date.now();
+    const through = batch.at(-1)!.seq;
+    const sessions = new Map<string, HeldEvent[]>();
+    for (const event of batch) {
+      if (this.parked.has(event.sessionId)) this.park(event.sessionId, [event]);
+      else push(sessions, event.sessionId, event);
+    }
+    try {
+      await this.projectBatch(sessions, () => Math.min(through, this.firstParkedSeq() - 1));
+      this.through = through;
+    } catch (error) {
+      // Back in front, to be projected again: what made it the first time changes nothing.
+      if (!(error instanceof ProjectionLeaseLostError)) {
+        this.held.unshift(...[...sessions.values()].flat().sort(bySeq));
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * Projects the sessions' events in one transaction that moves the checkpoint to `checkpointAfter()`.
+   * When it fails, they go piece by piece (see projectPieces), and the checkpoint moves once every
+   * piece is done.
+   */
+  private async projectBatch(
+    sessions: Map<string, HeldEvent[]>,
+    checkpointAfter: () => number,
+  ): Promise<void> {
+    if (sessions.size === 0) return;
+    if (await this.projectPieces(sessions, checkpointAfter())) return;
+    await this.leases.moveCheckpoint(this.lease, checkpointAfter());
+  }
+
+  /**
+   * One transaction for every session given (true: it committed, moving the checkpoint to
+   * `checkpoint`); when it fails, each session apart, then each event apart, so that only a session
+   * whose row is locked elsewhere waits (parked), and only an event PostgreSQL refuses is left out.
+   * The pieces do not move the checkpoint.
+   */
+  private async projectPieces(sessions: Map<string, HeldEvent[]>, checkpoint: number): Promise<boolean> {
+    try {
+      await this.projection.project(sessions, { lease: this.lease, seq: checkpoint });
+      return true;
+    } catch (error) {
+      if (error instanceof ProjectionLeaseLostError || isDatabaseUnavailable(error)) throw error;
+      const [[sessionId, events]] = sessions;
+      if (isTransactionConflict(error) && sessions.size === 1) {
+        this.parkLocked(sessionId, events);
+        return false;
+      }
+      if (sessions.size === 1 && events.length === 1) {
+        await this.refused(sessionId, events[0], error);
+        return false;
+      }
+    }
+    for (const [sessionId, events] of sessions) {
+      if (sessions.size > 1) {
+        await this.projectPieces(new Map([[sessionId, events]]), CHECKPOINT_UNMOVED);
+        continue;
+      }
+      for (const event of events) {
+        if (this.parked.has(sessionId)) this.park(sessionId, [event]);
+        else await this.projectPieces(new Map([[sessionId, [event]]]), CHECKPOINT_UNMOVED);
+      }
+    }
+    return false;
+  }
+
+  /** An event that failed alone: tried again a few times, then left out if the database works. */
+  private async refused(sessionId: string, event: HeldEvent, error: unknown): Promise<void> {
+    for (let attempt = 2; attempt <= MAX_REFUSALS; attempt++) {
+      await sleep(FIRST_REFUSAL_RETRY_MS * 2 ** (attempt - 2), this.stopping.signal);
       try {
-        item.nak(delayMs(item));
-      } catch {
-        // The connection is closing: the event is redelivered after its ack wait anyway.
+        await this.projection.project(new Map([[sessionId, [event]]]), {
+          lease: this.lease,
+          seq: CHECKPOINT_UNMOVED,
+        });
+        return;
+      } catch (again) {
+        if (again instanceof ProjectionLeaseLostError || isDatabaseUnavailable(again)) throw again;
+        if (isTransactionConflict(again)) return this.parkLocked(sessionId, [event]);
+        error = again;
       }
-      resolve();
+    }
+    // A database that fails every query (an error not known as "unavailable") refuses nothing in
+    // particular: the batch waits for it instead.
+    await this.projection.reachable();
+    this.logger.error(
+      `event #${event.seq} of ${sessionId} left out of the projection after ${MAX_REFUSALS} refusals: ${(error as Error)?.message}`,
+    );
+  }
+
+  private parkLocked(sessionId: string, events: HeldEvent[]): void {
+    if (!this.parked.has(sessionId) && this.retrying !== sessionId) {
+      this.logger.warn(`the row of ${sessionId} is locked by another transaction; its events wait`);
+    }
+    this.park(sessionId, events);
+  }
+
+  /** Sets a session's events aside, after any already set aside, to be tried again on their own. */
+  private park(sessionId: string, events: HeldEvent[]): void {
+    const parked = this.parked.get(sessionId);
+    if (parked) parked.events.push(...events);
+    else this.parked.set(sessionId, { events, retryAt: Date.now() + CONFLICT_RETRY_MS });
+    this.parkedCount += events.length;
+  }
+
+  private dueParked(): string | undefined {
+    const now = Date.now();
+    for (const [sessionId, { retryAt }] of this.parked) if (retryAt <= now) return sessionId;
+    return undefined;
+  }
+
+  private nextParkedRetryMs(): number | undefined {
+    if (this.parked.size === 0) return undefined;
+    const next = Math.min(...[...this.parked.values()].map(({ retryAt }) => retryAt));
+    return Math.max(0, next - Date.now());
+  }
+
+  private async projectParked(sessionId: string): Promise<void> {
+    const { events } = this.parked.get(sessionId)!;
+    this.parked.delete(sessionId);
+    this.parkedCount -= events.length;
+    this.retrying = sessionId;
+    try {
+      await this.projectBatch(new Map([[sessionId, events]]), () => this.checkpoint());
+    } catch (error) {
+      this.park(sessionId, events);
+      throw error;
+    } finally {
+      this.retrying = undefined;
     }
   }
 
-  /** PostgreSQL refuses this event even alone: retried with the worker's backoff, then left out. */
-  private refused(queued: QueuedEvent, error: unknown): void {
-    const { item } = queued;
-    if (item.deliveryCount < MAX_REFUSED_DELIVERIES) return queued.reject(error);
-    this.logger.error(
-      `event #${item.seq} on ${item.subject} left out of the projection after ${item.deliveryCount} refusals: ${(error as Error)?.message}`,
-    );
-    item.term('refused by PostgreSQL');
-    queued.resolve();
+  /** The oldest parked event's sequence; Infinity when none is parked. */
+  private firstParkedSeq(): number {
+    let first = Number.POSITIVE_INFINITY;
+    for (const { events } of this.parked.values()) first = Math.min(first, events[0].seq);
+    return first;
+  }
+
+  /** How far the projection is sure to be: every event up to it is projected or left out. */
+  private checkpoint(): number {
+    return Math.min(this.through, this.firstParkedSeq() - 1);
+  }
+
+  /** Waits for a live event (resolves true), at most `ms` (false). */
+  private idle(ms: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const done = (woken: boolean) => {
+        clearTimeout(timer);
+        this.wake = undefined;
+        resolve(woken);
+      };
+      const timer = setTimeout(() => done(false), ms);
+      this.wake = () => done(true);
+    });
   }
 }
 
-/** The database is down: a delay growing with the event's deliveries. */
-function databaseRetryMs(item: WorkItem): number {
-  return Math.min(MAX_DATABASE_RETRY_MS, 500 * 2 ** Math.min(item.deliveryCount, 6));
+const bySeq = (a: HeldEvent, b: HeldEvent) => a.seq - b.seq;
+
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const values = map.get(key);
+  if (values) values.push(value);
+  else map.set(key, [value]);
 }
 
-async function settle(item: WorkItem, outcome: ProjectionOutcome): Promise<void> {
-  if (outcome === 'waiting') return item.nak(PREDECESSOR_RETRY_MS);
-  await item.ack();
+/** The database is down: a delay growing with the failures in a row. */
+function databaseRetryMs(failures: number): number {
+  return Math.min(MAX_DATABASE_RETRY_MS, 500 * 2 ** Math.min(failures, 6));
 }

@@ -3,22 +3,42 @@ import { DataSource, type EntityManager } from 'typeorm';
 import type { SessionStatus } from '../sessions/session.entity';
 import { foldBatch, type EventToProject, type ProjectedSession, type ProjectionOutcome } from './batch-fold';
 import { jsonbText } from './jsonb-text';
+import { advanceCheckpoint, type ProjectionLease } from './projection-lease.repository';
 
 export type { EventToProject, ProjectionOutcome } from './batch-fold';
 
 /** Events to project, by session id, each session's in stream order. */
 export type SessionBatches = ReadonlyMap<string, readonly EventToProject[]>;
 
+/** Where the projection stands once a batch is committed, and the lease it is committed under. */
+export interface CheckpointAfter {
+  lease: ProjectionLease;
+  /**
+   * Every event up to this stream sequence is projected once the batch is. 0 for a batch that does
+   * not move the checkpoint (still fenced by the lease): part of a batch projected piece by piece.
+   */
+  seq: number;
+}
+
 /**
  * Writes batches of events into `session_events` and folds each session's into its `sessions` row, in
- * one transaction whatever the number of sessions and events: an insert, a locking select and an update.
+ * one transaction whatever the number of sessions and events: an insert, a locking select, an update
+ * and the checkpoint's move.
  */
 @Injectable()
 export class ProjectionRepository {
   constructor(@Inject(DataSource) private readonly dataSource: DataSource) {}
 
+  /** Resolves when the database answers a query; rejects with what it answers instead. */
+  async reachable(): Promise<void> {
+    await this.dataSource.query('SELECT 1');
+  }
+
   /** Returns, by session, one outcome per event in the order given. */
-  async project(batches: SessionBatches): Promise<Map<string, ProjectionOutcome[]>> {
+  async project(
+    batches: SessionBatches,
+    checkpoint: CheckpointAfter,
+  ): Promise<Map<string, ProjectionOutcome[]>> {
     const outcomes = new Map<string, ProjectionOutcome[]>();
     if (![...batches.values()].some((events) => events.length > 0)) return outcomes; // no `VALUES`
     return this.dataSource.transaction(async (manager) => {
@@ -42,6 +62,8 @@ export class ProjectionRepository {
         if (folded.changed) changed.set(sessionId, folded.session);
       }
       await updateSessions(manager, changed);
+      // Last: the checkpoint's row stays locked for as short a time as can be.
+      await advanceCheckpoint(manager, checkpoint.lease, checkpoint.seq);
       return outcomes;
     });
   }

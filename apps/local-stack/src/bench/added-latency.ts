@@ -27,7 +27,7 @@ export interface AddedLatency {
   /** Where the time goes: frame written → raw stored → event stored → SSE received. */
   stagesMs: { runner: Distribution; normalizer: Distribution; gateway: Distribution };
   cpuPercent: Record<string, number>;
-  /** Redeliveries show nak storms (several normalizer replicas, the projector's ordering). */
+  /** Redeliveries show nak storms (several normalizer replicas). */
   consumersAtEnd: Record<string, ConsumerBacklog>;
   /** What the normalizer replicas counted during the run (folded, ahead, fenced, conflicts, …). */
   normalizer: Record<string, number>;

@@ -9,14 +9,12 @@ export interface ConsumerBacklog {
 
 /**
  * The platform's durable consumers as JetStream sees them: redeliveries reveal nak storms (the
- * normalizer's "ahead" records, the projector's "waiting" events) that cost work without progress.
+ * normalizer's "ahead" records) that cost work without progress. (The gateway's projection has none:
+ * it reads the fan-out's subscription; its backlog is measured by projection-lag.)
  */
 export async function consumerBacklogs(ctx: BenchContext): Promise<Record<string, ConsumerBacklog>> {
-  const upper = ctx.names.streams.events.replace(/_EVENTS$/, '');
   const consumers: Array<[string, string, string]> = [
     ['normalizers', ctx.names.streams.raw, ctx.names.consumers.normalizers],
-    // The gateway's projector names its durable this way (apps/gateway/src/projection).
-    ['gateway projector', ctx.names.streams.events, `${upper}_gateway_projector`],
   ];
   const out: Record<string, ConsumerBacklog> = {};
   for (const [label, stream, durable] of consumers) {

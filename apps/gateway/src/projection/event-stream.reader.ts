@@ -1,0 +1,65 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DeliverPolicy } from '@nats-io/jetstream';
+import type { NatsNames } from '@lap/contracts';
+import { NatsClient } from '@lap/messaging';
+import type { FedMessage } from '../events/event-fanout.service';
+import { headerLookup, sessionIdOf } from '../events/logged-event';
+import { NATS_NAMES } from '../messaging/nats-names.token';
+
+/** A read that gets nothing for this long ends with what it has (NATS slow, or the messages deleted). */
+const IDLE_MS = 2_000;
+
+/**
+ * Reads every session's events from `<P>_EVENTS`, from a sequence on: the projection's way to the
+ * events its live feed did not bring (those before the feed started, or dropped while it was full).
+ */
+@Injectable()
+export class EventStreamReader {
+  constructor(
+    @Inject(NatsClient) private readonly nats: NatsClient,
+    @Inject(NATS_NAMES) private readonly names: NatsNames,
+  ) {}
+
+  /** The sequence of the newest message in the stream; 0 when it never held one. */
+  async lastSeq(): Promise<number> {
+    return (await this.nats.jsm.streams.info(this.names.streams.events)).state.last_seq;
+  }
+
+  /**
+   * Up to `max` messages after `afterSeq`, oldest first, through an ordered consumer deleted once read.
+   * Fewer when the stream holds fewer, or when NATS delivered nothing for a while (none at all when
+   * it is slow to answer, or when every message after `afterSeq` was deleted).
+   */
+  async readAfter(afterSeq: number, max: number): Promise<FedMessage[]> {
+    const consumer = await this.nats.js.consumers.get(this.names.streams.events, {
+      filter_subjects: this.names.allEvents,
+      deliver_policy: DeliverPolicy.StartSequence,
+      opt_start_seq: afterSeq + 1,
+    });
+    const messages = await consumer.consume({ max_messages: Math.min(max, 1_000) });
+    const read: FedMessage[] = [];
+    let idle = setTimeout(() => void messages.close(), IDLE_MS);
+    try {
+      for await (const message of messages) {
+        clearTimeout(idle);
+        const header = headerLookup(message.headers);
+        read.push({
+          previousSeq: read.at(-1)?.seq,
+          seq: message.seq,
+          subject: message.subject,
+          sessionId: sessionIdOf(message.subject, header),
+          header,
+          data: message.data,
+        });
+        if (read.length >= max || message.info.pending === 0) break;
+        idle = setTimeout(() => void messages.close(), IDLE_MS);
+      }
+    } finally {
+      clearTimeout(idle);
+      await messages.close();
+      // Ordered consumers otherwise linger on the server until their inactivity threshold (minutes).
+      await consumer.delete().catch(() => undefined);
+    }
+    return read;
+  }
+}
