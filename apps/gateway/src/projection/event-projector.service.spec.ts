@@ -35,8 +35,8 @@ class FakeStream {
   messages: FedMessage[] = [];
   emptyReads = 0;
   gate?: Promise<void>;
-  async lastSeq(): Promise<number> {
-    return this.messages.at(-1)?.seq ?? 0;
+  async bounds(): Promise<{ first: number; last: number }> {
+    return { first: this.messages[0]?.seq ?? 1, last: this.messages.at(-1)?.seq ?? 0 };
   }
   async readAfter(afterSeq: number, max: number): Promise<FedMessage[]> {
     await this.gate;
@@ -89,10 +89,18 @@ class FakeProjection {
     private readonly leases: FakeLeases,
     private readonly everySeq: () => number[],
   ) {}
-  async reachable(): Promise<void> {}
-  async project(batches: SessionBatches, checkpoint: CheckpointAfter): Promise<Map<string, string[]>> {
+  /** How long a transaction waits for a locked row before failing, by the lock timeout asked for. */
+  lockWaitMs?: (lockTimeoutMs: number | undefined) => number;
+  async project(
+    batches: SessionBatches,
+    checkpoint: CheckpointAfter,
+    options: { lockTimeoutMs?: number } = {},
+  ): Promise<Map<string, string[]>> {
     const seqs = [...batches.values()].flat().map((event) => event.seq);
     const error = this.fail?.(seqs);
+    if (error && isLockTimeout(error) && this.lockWaitMs) {
+      await new Promise((resolve) => setTimeout(resolve, this.lockWaitMs!(options.lockTimeoutMs)));
+    }
     if (error) throw error;
     await this.leases.moveCheckpoint(checkpoint.lease, checkpoint.seq);
     for (const seq of seqs) {
@@ -107,6 +115,12 @@ class FakeProjection {
     return new Map([...batches].map(([id, events]) => [id, events.map(() => 'applied')]));
   }
 }
+
+const lockTimeout = () =>
+  Object.assign(new Error('canceling statement due to lock timeout'), { code: '55P03' });
+const isLockTimeout = (error: unknown) => (error as { code?: string }).code === '55P03';
+const refused = () => Object.assign(new Error('invalid byte sequence'), { code: '22021' });
+const connectionRefused = () => Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
 
 describe('EventProjector', () => {
   let stream: FakeStream;
@@ -198,9 +212,9 @@ describe('EventProjector', () => {
     projection.fail = (seqs) => {
       if (seqs.includes(1) && locks > 0) {
         locks--;
-        return Object.assign(new Error('lock timeout'), { code: '55P03' });
+        return lockTimeout();
       }
-      if (seqs.includes(2)) return Object.assign(new Error('invalid byte sequence'), { code: '22021' });
+      if (seqs.includes(2)) return refused();
       return undefined;
     };
     stream.messages = [
@@ -250,4 +264,118 @@ describe('EventProjector', () => {
     expect(leases.released).toBe(1);
     expect(fanout.feed).toBeUndefined();
   });
+
+  it('holds at most 10,000 events in memory while a session row stays locked', async () => {
+    stream.messages = range(1, 25_000).map((seq) => message(seq, 'sesn_s'));
+    projection.fail = () => lockTimeout();
+    start();
+    await waitFor(() => projector.stats().parked >= 10_000, { what: '10,000 parked', timeoutMs: 20_000 });
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(projector.stats().parked + projector.stats().held).toBeLessThanOrEqual(10_000);
+    expect(leases.checkpoint).toBe(0);
+  });
+
+  it('projects the other sessions while two session rows stay locked', async () => {
+    stream.messages = [message(1, 'sesn_x'), message(2, 'sesn_y')];
+    projection.fail = (seqs) => (seqs.includes(1) || seqs.includes(2) ? lockTimeout() : undefined);
+    // A transaction waits for the lock as long as it was told to; 1.5 s stands for the 5 s default.
+    projection.lockWaitMs = (lockTimeoutMs) => lockTimeoutMs ?? 1_500;
+    start();
+    await waitFor(() => projector.stats().parked === 2, {
+      what: 'both sessions set aside',
+      timeoutMs: 10_000,
+    });
+    publishLive(3, 2, 'sesn_t');
+    await waitFor(() => projection.projected.has(3), {
+      what: 'the other session projected',
+      timeoutMs: 5_000,
+    });
+    expect(leases.checkpoint).toBe(0);
+  });
+
+  it('sets each event aside once when the database drops out in the middle of a split batch', async () => {
+    stream.messages = [message(1, 'sesn_s'), message(2, 'sesn_s'), message(3, 'sesn_t')];
+    let outages = 1;
+    projection.fail = (seqs) => {
+      if (seqs.includes(1)) return lockTimeout();
+      if (seqs.length === 1 && seqs[0] === 3 && outages-- > 0) return connectionRefused();
+      return undefined;
+    };
+    start();
+    let most = 0;
+    const sampler = setInterval(() => (most = Math.max(most, projector.stats().parked)), 5);
+    try {
+      await waitFor(() => projection.projected.has(3), {
+        what: 'the other session projected',
+        timeoutMs: 10_000,
+      });
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    } finally {
+      clearInterval(sampler);
+    }
+    expect(most).toBe(2);
+  });
+
+  it('lingers by a monotonic clock: a wall clock stepped back does not hold a batch', async () => {
+    start();
+    await waitFor(() => fanout.feed !== undefined, { what: 'leading' });
+    publishLive(1, undefined);
+    await projectedAll(1);
+    const realNow = Date.now.bind(Date);
+    const stepped = jest.spyOn(Date, 'now').mockImplementation(() => realNow() - 60_000);
+    try {
+      publishLive(2, 1);
+      await waitFor(() => projection.projected.has(2), { what: 'event 2 projected', timeoutMs: 3_000 });
+    } finally {
+      stepped.mockRestore();
+    }
+  });
+
+  it('keeps the checkpoint behind every event not projected, and each session in order, through random failures', async () => {
+    let seed = 1;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+    const sessions = ['sesn_a', 'sesn_b', 'sesn_c', 'sesn_d'];
+    const sessionOf = new Map<number, string>();
+    const applied = new Map<string, number[]>();
+    const poison = 37;
+    const project = projection.project.bind(projection);
+    projection.project = async (batches, checkpoint, options) => {
+      const seqs = [...batches.values()].flat().map((event) => event.seq);
+      if (seqs.includes(poison)) throw refused();
+      const draw = random();
+      if (batches.has('sesn_c') && draw < 0.3) throw lockTimeout();
+      if (draw > 0.95) throw connectionRefused();
+      const outcomes = await project(batches, checkpoint, options);
+      for (const [id, events] of batches) {
+        const list = applied.get(id) ?? [];
+        for (const event of events) if (event.seq > (list.at(-1) ?? 0)) list.push(event.seq);
+        applied.set(id, list);
+      }
+      return outcomes;
+    };
+    start();
+    await waitFor(() => fanout.feed !== undefined, { what: 'leading' });
+    let last: number | undefined;
+    for (let seq = 1; seq <= 120; seq++) {
+      const id = sessions[Math.floor(random() * sessions.length)];
+      sessionOf.set(seq, id);
+      const fed = message(seq, id, last);
+      stream.messages.push(fed);
+      // One in twenty never reaches the live feed: read back.
+      if (random() > 0.05) fanout.feed?.(fed);
+      last = seq;
+      if (random() < 0.2) await new Promise((resolve) => setTimeout(resolve, 30));
+    }
+    await waitFor(() => leases.checkpoint === 120 && projector.stats().parked === 0, {
+      what: 'the checkpoint at 120, nothing set aside',
+      timeoutMs: 60_000,
+    });
+    expect(projection.checkpointViolations.filter((v) => !new RegExp(`missing ${poison}$`).test(v))).toEqual(
+      [],
+    );
+    for (const id of sessions) {
+      const expected = [...sessionOf].filter(([seq, s]) => s === id && seq !== poison).map(([seq]) => seq);
+      expect({ id, applied: applied.get(id) ?? [] }).toEqual({ id, applied: expected });
+    }
+  }, 90_000);
 });

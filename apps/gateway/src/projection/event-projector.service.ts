@@ -7,6 +7,7 @@ import {
 } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
+import { performance } from 'node:perf_hooks';
 import { eventNumberOf, Header, type NatsNames, type SessionEvent } from '@lap/contracts';
 import { isDatabaseUnavailable, isTransactionConflict } from '@lap/db';
 import { decodeText, sleep } from '@lap/messaging';
@@ -40,8 +41,14 @@ const LINGER_MS = 25;
  */
 const MAX_HELD = 10_000;
 const MAX_DATABASE_RETRY_MS = 30_000;
-/** How soon a session's events are tried again after its row was locked elsewhere. */
-const CONFLICT_RETRY_MS = 1_000;
+/**
+ * How soon a session's events are tried again after its row was locked elsewhere: 1 s, then twice
+ * as long each time it still is, up to 10 s. A retry waits for the lock only briefly, so sessions
+ * that stay locked take little from the others.
+ */
+const FIRST_CONFLICT_RETRY_MS = 1_000;
+const MAX_CONFLICT_RETRY_MS = 10_000;
+const PARKED_LOCK_TIMEOUT_MS = 100;
 /**
  * Attempts at an event PostgreSQL refuses on its own (one no publisher of ours writes: a NUL in its
  * type, say) before it is left out of the projection, 200 ms, 400 ms … apart (about 3 s in all): it
@@ -91,10 +98,12 @@ export class EventProjector implements OnApplicationBootstrap, OnModuleDestroy {
   /** When the oldest held event was taken in. */
   private heldSince = 0;
   /** Sessions whose row another transaction kept locked: their events, in order, tried again after a pause. */
-  private readonly parked = new Map<string, { events: HeldEvent[]; retryAt: number }>();
+  private readonly parked = new Map<string, { events: HeldEvent[]; retryAt: number; retryMs: number }>();
+  /** When both wait, held events and parked sessions take turns. */
+  private parkedTurn = false;
   private parkedCount = 0;
-  /** The parked session being tried again: locked again, it is parked again without another warning. */
-  private retrying?: string;
+  /** The parked session being tried again: locked again, it is parked again, later, without a warning. */
+  private retrying?: { sessionId: string; retryMs: number };
   private databaseFailures = 0;
   /** Counts leaderships, so that a renewal answered after its leadership ended changes nothing. */
   private leadership = 0;
@@ -155,7 +164,7 @@ export class EventProjector implements OnApplicationBootstrap, OnModuleDestroy {
         } else if (isDatabaseUnavailable(error)) {
           if (this.databaseFailures++ === 0) this.logger.warn('projection paused: database unavailable');
           await sleep(databaseRetryMs(this.databaseFailures), signal);
-        } else {
+        } else if (!signal.aborted) {
           this.logger.error(`projection failed; trying again: ${(error as Error)?.message ?? error}`);
           await sleep(LEASE_RENEW_MS, signal);
         }
@@ -171,9 +180,13 @@ export class EventProjector implements OnApplicationBootstrap, OnModuleDestroy {
       if (!this.leading) await sleep(LEASE_RENEW_MS, this.stopping.signal);
       return;
     }
-    if (this.held.length === 0 && this.behind) return this.readBack();
+    if (this.held.length === 0 && this.behind && this.room() > 0) return this.readBack();
     const due = this.dueParked();
-    if (due) return this.projectParked(due);
+    if (due && (this.held.length === 0 || this.parkedTurn)) {
+      this.parkedTurn = false;
+      return this.projectParked(due);
+    }
+    this.parkedTurn = true;
     if (this.held.length > 0) return this.projectHeld();
     const woken = await this.idle(this.nextParkedRetryMs() ?? LEASE_RENEW_MS);
     // A quiet second: the stream's end is looked at, in case the live feed is stuck.
@@ -184,25 +197,42 @@ export class EventProjector implements OnApplicationBootstrap, OnModuleDestroy {
     let checkpoint = await this.leases.acquire(this.lease, LEASE_TTL_MS);
     if (checkpoint === undefined) return;
     if (this.stopping.signal.aborted) return this.release();
-    if (checkpoint === 0) checkpoint = await this.adoptLegacyConsumer();
+    checkpoint = await this.adoptLegacyConsumer(checkpoint);
     this.leading = true;
     this.leadership++;
     this.leaseLost = false;
     this.tail = this.through = checkpoint;
     this.behind = true;
     this.fanout.feedEvery(this.takeLive);
-    this.renewal = setInterval(() => (this.renewing = this.renew(this.leadership)), LEASE_RENEW_MS).unref();
+    const leadership = this.leadership;
+    this.renewal = setInterval(() => {
+      // One at a time: a slow answer must not overlap the next (or the release).
+      this.renewing ??= this.renew(leadership).finally(() => (this.renewing = undefined));
+    }, LEASE_RENEW_MS).unref();
     this.logger.log(`projecting ${this.lease.stream} from sequence ${checkpoint + 1}`);
   }
 
-  /** Upgrading from gateways with a durable consumer: starts where it had got to, not at the start. */
-  private async adoptLegacyConsumer(): Promise<number> {
-    const floor = await this.legacyConsumer.ackFloor();
-    if (floor === undefined) return 0;
-    await this.leases.moveCheckpoint(this.lease, floor);
-    await this.legacyConsumer.delete();
-    this.logger.log(`took over from the projection's former durable consumer at sequence ${floor}`);
-    return floor;
+  /**
+   * Upgrading from gateways that projected through a durable consumer: the first leader starts where
+   * it had got to, not at the stream's start. Every leader deletes it, since an older gateway still
+   * running during the upgrade creates it again.
+   */
+  private async adoptLegacyConsumer(checkpoint: number): Promise<number> {
+    try {
+      const floor = checkpoint === 0 ? await this.legacyConsumer.ackFloor() : undefined;
+      if (floor !== undefined) {
+        await this.leases.moveCheckpoint(this.lease, floor);
+        this.logger.log(`took over from the projection's former durable consumer at sequence ${floor}`);
+      }
+      await this.legacyConsumer.delete();
+      return floor ?? checkpoint;
+    } catch (error) {
+      if (error instanceof ProjectionLeaseLostError) throw error;
+      this.logger.warn(
+        `the former durable consumer could not be read or deleted: ${(error as Error).message}`,
+      );
+      return checkpoint;
+    }
   }
 
   private async renew(leadership: number): Promise<void> {
@@ -244,7 +274,7 @@ export class EventProjector implements OnApplicationBootstrap, OnModuleDestroy {
     this.tail = message.seq;
     const input = this.parse(message);
     if (!input) return;
-    if (this.held.length === 0) this.heldSince = Date.now();
+    if (this.held.length === 0) this.heldSince = performance.now();
     this.held.push(input);
   }
 
@@ -269,9 +299,11 @@ export class EventProjector implements OnApplicationBootstrap, OnModuleDestroy {
     // Cleared first: a live message let go while this reads sets it again, for another round.
     this.behind = false;
     try {
-      const last = await this.stream.lastSeq();
+      const { first, last } = await this.stream.bounds();
+      // Aged out of the stream: nothing to read there any more.
+      if (first > this.tail + 1) this.tail = first - 1;
       if (last <= this.tail) return;
-      const messages = await this.stream.readAfter(this.tail, MAX_BATCH);
+      const messages = await this.stream.readAfter(this.tail, Math.min(MAX_BATCH, this.room()));
       for (const message of messages) if (message.seq > this.tail) this.take(message);
       if (this.tail >= last) return;
       this.behind = true;
@@ -283,13 +315,13 @@ export class EventProjector implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private async projectHeld(): Promise<void> {
-    const lingered = Date.now() - this.heldSince;
+    const lingered = performance.now() - this.heldSince;
     if (this.held.length < MAX_BATCH && lingered < LINGER_MS) {
       await sleep(LINGER_MS - lingered, this.stopping.signal);
       return;
     }
     const batch = this.held.splice(0, MAX_BATCH);
-    this.heldSince = Date.now();
+    this.heldSince = performance.now();
     const through = batch.at(-1)!.seq;
     const sessions = new Map<string, HeldEvent[]>();
     for (const event of batch) {
@@ -302,7 +334,8 @@ export class EventProjector implements OnApplicationBootstrap, OnModuleDestroy {
     } catch (error) {
       // Back in front, to be projected again: what made it the first time changes nothing.
       if (!(error instanceof ProjectionLeaseLostError)) {
-        this.held.unshift(...[...sessions.values()].flat().sort(bySeq));
+        const notParked = [...sessions.values()].flat().filter((event) => !this.parked.has(event.sessionId));
+        this.held.unshift(...notParked.sort(bySeq));
       }
       throw error;
     }
@@ -330,7 +363,7 @@ export class EventProjector implements OnApplicationBootstrap, OnModuleDestroy {
    */
   private async projectPieces(sessions: Map<string, HeldEvent[]>, checkpoint: number): Promise<boolean> {
     try {
-      await this.projection.project(sessions, { lease: this.lease, seq: checkpoint });
+      await this.projectNow(sessions, checkpoint);
       return true;
     } catch (error) {
       if (error instanceof ProjectionLeaseLostError || isDatabaseUnavailable(error)) throw error;
@@ -357,15 +390,23 @@ export class EventProjector implements OnApplicationBootstrap, OnModuleDestroy {
     return false;
   }
 
+  /** One transaction; a parked session's retry waits for its row's lock only briefly. */
+  private async projectNow(sessions: Map<string, HeldEvent[]>, checkpoint: number): Promise<void> {
+    await this.projection.project(
+      sessions,
+      { lease: this.lease, seq: checkpoint },
+      { lockTimeoutMs: this.retrying ? PARKED_LOCK_TIMEOUT_MS : undefined },
+    );
+  }
+
   /** An event that failed alone: tried again a few times, then left out if the database works. */
   private async refused(sessionId: string, event: HeldEvent, error: unknown): Promise<void> {
     for (let attempt = 2; attempt <= MAX_REFUSALS; attempt++) {
       await sleep(FIRST_REFUSAL_RETRY_MS * 2 ** (attempt - 2), this.stopping.signal);
+      // Stopping: the batch is abandoned whole, for the next lease holder to read back.
+      if (this.stopping.signal.aborted) throw new Error('stopping');
       try {
-        await this.projection.project(new Map([[sessionId, [event]]]), {
-          lease: this.lease,
-          seq: CHECKPOINT_UNMOVED,
-        });
+        await this.projectNow(new Map([[sessionId, [event]]]), CHECKPOINT_UNMOVED);
         return;
       } catch (again) {
         if (again instanceof ProjectionLeaseLostError || isDatabaseUnavailable(again)) throw again;
@@ -373,27 +414,40 @@ export class EventProjector implements OnApplicationBootstrap, OnModuleDestroy {
         error = again;
       }
     }
-    // A database that fails every query (an error not known as "unavailable") refuses nothing in
-    // particular: the batch waits for it instead.
-    await this.projection.reachable();
+    // A database that fails every write (an error not known as "unavailable") refuses nothing in
+    // particular: this write of the checkpoint fails too, and the batch waits for the database.
+    await this.leases.moveCheckpoint(this.lease, CHECKPOINT_UNMOVED);
     this.logger.error(
       `event #${event.seq} of ${sessionId} left out of the projection after ${MAX_REFUSALS} refusals: ${(error as Error)?.message}`,
     );
   }
 
   private parkLocked(sessionId: string, events: HeldEvent[]): void {
-    if (!this.parked.has(sessionId) && this.retrying !== sessionId) {
+    const retried = this.retrying?.sessionId === sessionId ? this.retrying : undefined;
+    if (!retried && !this.parked.has(sessionId)) {
       this.logger.warn(`the row of ${sessionId} is locked by another transaction; its events wait`);
     }
-    this.park(sessionId, events);
+    this.park(
+      sessionId,
+      events,
+      retried ? Math.min(retried.retryMs * 2, MAX_CONFLICT_RETRY_MS) : FIRST_CONFLICT_RETRY_MS,
+    );
   }
 
-  /** Sets a session's events aside, after any already set aside, to be tried again on their own. */
-  private park(sessionId: string, events: HeldEvent[]): void {
+  /**
+   * Sets a session's events aside, after any already set aside, to be tried again on their own;
+   * `retryMs` after the one before when it comes back from a retry.
+   */
+  private park(sessionId: string, events: HeldEvent[], retryMs = FIRST_CONFLICT_RETRY_MS): void {
     const parked = this.parked.get(sessionId);
     if (parked) parked.events.push(...events);
-    else this.parked.set(sessionId, { events, retryAt: Date.now() + CONFLICT_RETRY_MS });
+    else this.parked.set(sessionId, { events, retryAt: Date.now() + retryMs, retryMs });
     this.parkedCount += events.length;
+  }
+
+  /** Room for more events in memory, held or parked. */
+  private room(): number {
+    return Math.max(0, MAX_HELD - this.held.length - this.parkedCount);
   }
 
   private dueParked(): string | undefined {
@@ -409,14 +463,15 @@ export class EventProjector implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private async projectParked(sessionId: string): Promise<void> {
-    const { events } = this.parked.get(sessionId)!;
+    const { events, retryMs } = this.parked.get(sessionId)!;
     this.parked.delete(sessionId);
     this.parkedCount -= events.length;
-    this.retrying = sessionId;
+    this.retrying = { sessionId, retryMs };
     try {
       await this.projectBatch(new Map([[sessionId, events]]), () => this.checkpoint());
     } catch (error) {
-      this.park(sessionId, events);
+      // Unless the retry parked them again already.
+      if (!this.parked.has(sessionId)) this.park(sessionId, events, retryMs);
       throw error;
     } finally {
       this.retrying = undefined;

@@ -20,9 +20,13 @@ export class EventStreamReader {
     @Inject(NATS_NAMES) private readonly names: NatsNames,
   ) {}
 
-  /** The sequence of the newest message in the stream; 0 when it never held one. */
-  async lastSeq(): Promise<number> {
-    return (await this.nats.jsm.streams.info(this.names.streams.events)).state.last_seq;
+  /**
+   * The sequences of the oldest message the stream still holds and of the newest it ever stored (0
+   * when none); `first` is `last + 1` once every message aged out.
+   */
+  async bounds(): Promise<{ first: number; last: number }> {
+    const { state } = await this.nats.jsm.streams.info(this.names.streams.events);
+    return { first: state.first_seq, last: state.last_seq };
   }
 
   /**

@@ -29,22 +29,18 @@ export interface CheckpointAfter {
 export class ProjectionRepository {
   constructor(@Inject(DataSource) private readonly dataSource: DataSource) {}
 
-  /** Resolves when the database answers a query; rejects with what it answers instead. */
-  async reachable(): Promise<void> {
-    await this.dataSource.query('SELECT 1');
-  }
-
   /** Returns, by session, one outcome per event in the order given. */
   async project(
     batches: SessionBatches,
     checkpoint: CheckpointAfter,
+    { lockTimeoutMs = LOCK_TIMEOUT_MS }: { lockTimeoutMs?: number } = {},
   ): Promise<Map<string, ProjectionOutcome[]>> {
     const outcomes = new Map<string, ProjectionOutcome[]>();
     if (![...batches.values()].some((events) => events.length > 0)) return outcomes; // no `VALUES`
     return this.dataSource.transaction(async (manager) => {
       // A row held by a stuck transaction fails this one soon (lock_not_available), for the projector
       // to take the other sessions on without it, instead of stalling all of them.
-      await manager.query(`SET LOCAL lock_timeout = '${LOCK_TIMEOUT_MS}ms'`);
+      await manager.query(`SET LOCAL lock_timeout = '${Math.round(lockTimeoutMs)}ms'`);
       await insertEvents(manager, batches);
       const sessions = await lockSessions(manager, [...batches.keys()]);
       const changed = new Map<string, ProjectedSession>();
