@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DeliverPolicy } from '@nats-io/jetstream';
 import { eventNumberOf, Header, type NatsNames } from '@lap/contracts';
-import { NatsClient, SubjectLog } from '@lap/messaging';
+import { NatsClient, readStoredMessages, SubjectLog } from '@lap/messaging';
 import { NATS_NAMES } from '../messaging/nats-names.token';
 import { headerLookup, loggedEventOf, type LoggedEvent } from './logged-event';
 
@@ -32,27 +32,18 @@ export class EventLogReader {
    */
   async *read(sessionId: string, afterSeq: number, untilSeq: number): AsyncGenerator<LoggedEvent> {
     if (untilSeq <= afterSeq) return;
-    const consumer = await this.nats.js.consumers.get(this.names.streams.events, {
-      filter_subjects: this.names.events(sessionId),
-      deliver_policy: DeliverPolicy.StartSequence,
-      opt_start_seq: afterSeq + 1,
-    });
-    const messages = await consumer.consume({ max_messages: 256 });
-    try {
-      for await (const message of messages) {
-        let event: LoggedEvent | undefined;
-        try {
-          event = loggedEventOf(message.seq, message.subject, headerLookup(message.headers), message.data);
-        } catch (error) {
-          this.logger.warn(`skipping message ${message.seq}: ${(error as Error).message}`);
-        }
-        if (event) yield event;
-        if (message.seq >= untilSeq || message.info.pending === 0) break;
+    const start = { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: afterSeq + 1 };
+    const subject = this.names.events(sessionId);
+    for await (const message of readStoredMessages(this.nats.js, this.names.streams.events, subject, start, {
+      untilSeq,
+    })) {
+      let event: LoggedEvent | undefined;
+      try {
+        event = loggedEventOf(message.seq, message.subject, headerLookup(message.headers), message.data);
+      } catch (error) {
+        this.logger.warn(`skipping message ${message.seq}: ${(error as Error).message}`);
       }
-    } finally {
-      await messages.close();
-      // Ordered consumers otherwise linger on the server until their inactivity threshold (minutes).
-      await consumer.delete().catch(() => undefined);
+      if (event) yield event;
     }
   }
 }

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DeliverPolicy } from '@nats-io/jetstream';
 import type { NatsNames } from '@lap/contracts';
-import { NatsClient } from '@lap/messaging';
+import { NatsClient, readStoredMessages } from '@lap/messaging';
 import type { FedMessage } from '../events/event-fanout.service';
 import { headerLookup, sessionIdOf } from '../events/logged-event';
 import { NATS_NAMES } from '../messaging/nats-names.token';
@@ -35,34 +35,26 @@ export class EventStreamReader {
    * it is slow to answer, or when every message after `afterSeq` was deleted).
    */
   async readAfter(afterSeq: number, max: number): Promise<FedMessage[]> {
-    const consumer = await this.nats.js.consumers.get(this.names.streams.events, {
-      filter_subjects: this.names.allEvents,
-      deliver_policy: DeliverPolicy.StartSequence,
-      opt_start_seq: afterSeq + 1,
-    });
-    const messages = await consumer.consume({ max_messages: Math.min(max, 1_000) });
     const read: FedMessage[] = [];
-    let idle = setTimeout(() => void messages.close(), IDLE_MS);
-    try {
-      for await (const message of messages) {
-        clearTimeout(idle);
-        const header = headerLookup(message.headers);
-        read.push({
-          previousSeq: read.at(-1)?.seq,
-          seq: message.seq,
-          subject: message.subject,
-          sessionId: sessionIdOf(message.subject, header),
-          header,
-          data: message.data,
-        });
-        if (read.length >= max || message.info.pending === 0) break;
-        idle = setTimeout(() => void messages.close(), IDLE_MS);
-      }
-    } finally {
-      clearTimeout(idle);
-      await messages.close();
-      // Ordered consumers otherwise linger on the server until their inactivity threshold (minutes).
-      await consumer.delete().catch(() => undefined);
+    const start = { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: afterSeq + 1 };
+    const limits = { max, idleMs: IDLE_MS };
+    const { events: stream } = this.names.streams;
+    for await (const message of readStoredMessages(
+      this.nats.js,
+      stream,
+      this.names.allEvents,
+      start,
+      limits,
+    )) {
+      const header = headerLookup(message.headers);
+      read.push({
+        previousSeq: read.at(-1)?.seq,
+        seq: message.seq,
+        subject: message.subject,
+        sessionId: sessionIdOf(message.subject, header),
+        header,
+        data: message.data,
+      });
     }
     return read;
   }
