@@ -99,6 +99,8 @@ export class EventProjector implements OnApplicationBootstrap, OnModuleDestroy {
   private heldSince = 0;
   /** Sessions whose row another transaction kept locked: their events, in order, tried again after a pause. */
   private readonly parked = new Map<string, { events: HeldEvent[]; retryAt: number; retryMs: number }>();
+  /** Live events are let go for want of room (logged once per episode). */
+  private overflowing = false;
   /** When both wait, held events and parked sessions take turns. */
   private parkedTurn = false;
   private parkedCount = 0;
@@ -262,7 +264,13 @@ export class EventProjector implements OnApplicationBootstrap, OnModuleDestroy {
   /** A message from the fan-out: taken when it follows the last one taken, else read back later. */
   private readonly takeLive = (message: FedMessage): void => {
     if (message.seq <= this.tail) return;
-    if (message.previousSeq !== this.tail || this.held.length + this.parkedCount >= MAX_HELD) {
+    if (message.previousSeq !== this.tail || this.room() === 0) {
+      if (this.room() === 0 && !this.overflowing) {
+        this.overflowing = true;
+        this.logger.warn(
+          `${MAX_HELD} events wait for the projection; the next are read back from the stream`,
+        );
+      }
       this.behind = true;
       return;
     }
@@ -305,7 +313,11 @@ export class EventProjector implements OnApplicationBootstrap, OnModuleDestroy {
       if (last <= this.tail) return;
       const messages = await this.stream.readAfter(this.tail, Math.min(MAX_BATCH, this.room()));
       for (const message of messages) if (message.seq > this.tail) this.take(message);
-      if (this.tail >= last) return;
+      if (this.tail >= last) {
+        if (this.overflowing) this.logger.log('the projection caught up with the stream');
+        this.overflowing = false;
+        return;
+      }
       this.behind = true;
       if (messages.length === 0) await sleep(READ_BACK_RETRY_MS, this.stopping.signal);
     } catch (error) {
