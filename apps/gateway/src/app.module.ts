@@ -10,6 +10,7 @@ import { ApiExceptionFilter } from './errors/api-exception.filter';
 import { EventsModule } from './events/events.module';
 import { GatewayHealthModule } from './health/gateway-health.module';
 import { MessagingModule } from './messaging/messaging.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { OpenApiModule } from './openapi/openapi.module';
 import { ProjectionModule } from './projection/projection.module';
 import { RuntimesModule } from './runtimes/runtimes.module';
@@ -32,6 +33,7 @@ export class AppModule {
         SessionsModule,
         EventsModule,
         ProjectionModule,
+        MetricsModule,
         OpenApiModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: ApiExceptionFilter }],

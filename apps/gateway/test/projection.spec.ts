@@ -112,6 +112,26 @@ describe('event projection', () => {
     expect(harness.fanout.stats().liveConsumers).toBe(1);
   });
 
+  it('says on /metrics, without a key, that it projects and how much', async () => {
+    const metric = async (name: string) => {
+      const text = (
+        await harness.http
+          .get('/metrics')
+          .expect(200)
+          .expect('content-type', /text\/plain/)
+      ).text;
+      return Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(text)?.[1]);
+    };
+    const before = await metric('gateway_projection_events_projected_total');
+    const id = await createSession(harness);
+    const idle = await writer.append(id, { type: 'session.status_idle', stop_reason: { type: 'end_turn' } });
+    await waitFor(async () => (await projectedSeq(id)) === idle.seq, { what: 'the event projected' });
+    expect(await metric('gateway_projection_leading')).toBe(1);
+    expect(await metric('gateway_projection_events_projected_total')).toBe(before + 1);
+    expect(await metric('gateway_projection_taken_seq')).toBeGreaterThanOrEqual(idle.seq);
+    expect(await metric('gateway_projection_events_left_out_total')).toBe(0);
+  });
+
   it('projects each event once, even when a new lease holder reads the whole stream again', async () => {
     const id = await createSession(harness);
     await writer.append(id, { type: 'session.status_running' });

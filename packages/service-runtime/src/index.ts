@@ -1,3 +1,4 @@
 export * from './logger';
 export * from './health.module';
 export * from './run-service';
+export * from './prometheus-text';

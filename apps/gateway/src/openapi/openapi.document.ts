@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PROMETHEUS_TEXT_CONTENT_TYPE } from '@lap/service-runtime';
 import { componentSchemas, schemaRef } from './component-schemas';
 import { ROUTE_CATALOG, type RouteDescription } from './route-catalog';
 
@@ -77,6 +78,12 @@ function responseOf(route: RouteDescription): JsonSchema {
     return {
       description: 'an SSE stream of events',
       content: { 'text/event-stream': { schema: { type: 'string' } } },
+    };
+  }
+  if (route.response === 'prometheus') {
+    return {
+      description: 'the Prometheus text format',
+      content: { [PROMETHEUS_TEXT_CONTENT_TYPE]: { schema: { type: 'string' } } },
     };
   }
   return { description: 'OK', content: { 'application/json': { schema: route.response } } };

@@ -37,8 +37,11 @@ export interface RouteDescription {
   body?: z.ZodType;
   /** Success status; 200 unless said. */
   status?: number;
-  /** JSON response schema; null for an empty answer; `sse` for an event stream. */
-  response: Record<string, unknown> | null | 'sse';
+  /**
+   * JSON response schema; null for an empty answer; `sse` for an event stream; `prometheus` for the
+   * Prometheus text format.
+   */
+  response: Record<string, unknown> | null | 'sse' | 'prometheus';
 }
 
 const ma = 'Managed Agents' as const;
@@ -61,6 +64,14 @@ export const ROUTE_CATALOG: readonly RouteDescription[] = [
     summary: 'Readiness: PostgreSQL and NATS answer',
     auth: 'none',
     response: { type: 'object' },
+  },
+  {
+    method: 'get',
+    path: '/metrics',
+    tag: 'Service',
+    summary: "This replica's live fan-out and projection figures (Prometheus text format)",
+    auth: 'none',
+    response: 'prometheus',
   },
   {
     method: 'get',

@@ -99,6 +99,8 @@ export class EventProjector implements OnApplicationBootstrap, OnModuleDestroy {
   private heldSince = 0;
   /** Sessions whose row another transaction kept locked: their events, in order, tried again after a pause. */
   private readonly parked = new Map<string, { events: HeldEvent[]; retryAt: number; retryMs: number }>();
+  /** Over the process's life: events in committed transactions, taken by read-back, left out. */
+  private readonly counts = { eventsProjected: 0, eventsReadBack: 0, eventsLeftOut: 0 };
   /** Live events are let go for want of room (logged once per episode). */
   private overflowing = false;
   /** When both wait, held events and parked sessions take turns. */
@@ -144,13 +146,14 @@ export class EventProjector implements OnApplicationBootstrap, OnModuleDestroy {
     await this.leases.release(this.lease).catch(() => undefined);
   }
 
-  /** For probes and tests: where the projection stands in this replica. */
+  /** For `/metrics` and tests: where the projection stands in this replica. */
   stats() {
     return {
       leading: this.leading,
       tail: this.tail,
       held: this.held.length,
       parked: this.parkedCount,
+      ...this.counts,
     };
   }
 
@@ -312,7 +315,11 @@ export class EventProjector implements OnApplicationBootstrap, OnModuleDestroy {
       if (first > this.tail + 1) this.tail = first - 1;
       if (last <= this.tail) return;
       const messages = await this.stream.readAfter(this.tail, Math.min(MAX_BATCH, this.room()));
-      for (const message of messages) if (message.seq > this.tail) this.take(message);
+      for (const message of messages) {
+        if (message.seq <= this.tail) continue;
+        this.take(message);
+        this.counts.eventsReadBack++;
+      }
       if (this.tail >= last) {
         if (this.overflowing) this.logger.log('the projection caught up with the stream');
         this.overflowing = false;
@@ -404,11 +411,12 @@ export class EventProjector implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** One transaction; a parked session's retry waits for its row's lock only briefly. */
   private async projectNow(sessions: Map<string, HeldEvent[]>, checkpoint: number): Promise<void> {
-    await this.projection.project(
+    const outcomes = await this.projection.project(
       sessions,
       { lease: this.lease, seq: checkpoint },
       { lockTimeoutMs: this.retrying ? PARKED_LOCK_TIMEOUT_MS : undefined },
     );
+    for (const sessionOutcomes of outcomes.values()) this.counts.eventsProjected += sessionOutcomes.length;
   }
 
   /** An event that failed alone: tried again a few times, then left out if the database works. */
@@ -429,6 +437,7 @@ export class EventProjector implements OnApplicationBootstrap, OnModuleDestroy {
     // A database that fails every write (an error not known as "unavailable") refuses nothing in
     // particular: this write of the checkpoint fails too, and the batch waits for the database.
     await this.leases.moveCheckpoint(this.lease, CHECKPOINT_UNMOVED);
+    this.counts.eventsLeftOut++;
     this.logger.error(
       `event #${event.seq} of ${sessionId} left out of the projection after ${MAX_REFUSALS} refusals: ${(error as Error)?.message}`,
     );

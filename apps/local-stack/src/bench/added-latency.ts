@@ -1,6 +1,6 @@
 import type { BenchContext } from './bench-context';
 import { consumerBacklogs, type ConsumerBacklog } from './consumer-backlog';
-import { countersSince, normalizerCounters } from './normalizer-counters';
+import { countersSince, normalizerCounters, projectionCounters } from './service-counters';
 import { frameLatencies, type EventLatency } from './frame-latency';
 import { benchPrompt } from './gateway-api';
 import { distributionOf, median, type Distribution } from './statistics';
@@ -31,6 +31,8 @@ export interface AddedLatency {
   consumersAtEnd: Record<string, ConsumerBacklog>;
   /** What the normalizer replicas counted during the run (folded, ahead, fenced, conflicts, …). */
   normalizer: Record<string, number>;
+  /** The gateway projection's counters over the run: events projected, read back, left out. */
+  projectionWork: Record<string, number>;
   /** The work per event received, from the prompts until every session was idle. */
   perEvent: WorkPerEvent;
 }
@@ -69,6 +71,7 @@ export async function measureAddedLatency(
   );
   const sessions = await openWatchedSessions(ctx, settings.sessions, 1, { keepFirstWatcherEvents: true });
   const countersBefore = await normalizerCounters(ctx);
+  const projectionBefore = await projectionCounters(ctx);
   const work = await WorkMeter.start(ctx);
   const startedAt = Date.now();
   await promptSessions(
@@ -82,6 +85,7 @@ export async function measureAddedLatency(
   const perEvent = await work.perEvent(received);
   const consumersAtEnd = await consumerBacklogs(ctx);
   const normalizer = countersSince(countersBefore, await normalizerCounters(ctx));
+  const projectionWork = countersSince(projectionBefore, await projectionCounters(ctx));
 
   const samples: EventLatency[] = [];
   let firstAt = Infinity;
@@ -110,6 +114,7 @@ export async function measureAddedLatency(
     cpuPercent: ctx.usage.cpuPercentBetween(startedAt, endedAt),
     consumersAtEnd,
     normalizer,
+    projectionWork,
     perEvent,
   };
 }

@@ -25,6 +25,12 @@ function consumerList(consumers: Record<string, ConsumerBacklog>): string {
   return text || '–';
 }
 
+/** Events read back were delivered to the gateway twice (its live feed let them go). */
+function projectionWorkList(counters: Record<string, number>): string {
+  const n = (name: string) => counters[name] ?? 0;
+  return `events projected ${n('events_projected')}, read back ${n('events_read_back')}, left out ${n('events_left_out')}`;
+}
+
 function counterList(counters: Record<string, number>): string {
   const interesting = [
     'records_folded',
@@ -130,6 +136,7 @@ export function renderResultsTable(results: BenchResults): string {
     rows.push(['    CPU during run', cpuList(medianRun.cpuPercent), '', '', '100% = one core']);
     rows.push(['    durable consumers at the end', consumerList(medianRun.consumersAtEnd), '', '', '']);
     rows.push(['    normalizer counters', counterList(medianRun.normalizer), '', '', '']);
+    rows.push(['    gateway projection', projectionWorkList(medianRun.projectionWork), '', '', '']);
     rows.push(...workRows(medianRun.perEvent, 'prompts → sessions idle'));
     if (results.projectionAfterLatency)
       rows.push(projectionRow('    projection catch-up after (1)', results.projectionAfterLatency));
@@ -163,6 +170,7 @@ export function renderResultsTable(results: BenchResults): string {
     if (atWork) rows.push(['    CPU meanwhile', cpuList(atWork.cpuPercent), '', '', '100% = one core']);
     rows.push(['    durable consumers at the end', consumerList(throughput.consumersAtEnd), '', '', '']);
     rows.push(['    normalizer counters', counterList(throughput.normalizer), '', '', '']);
+    rows.push(['    gateway projection', projectionWorkList(throughput.projectionWork), '', '', '']);
     rows.push(projectionRow('    projection catch-up after (2)', throughput.projection));
     rows.push(...workRows(throughput.perEvent, 'prompts → projection caught up'));
   }

@@ -1,6 +1,6 @@
 import type { BenchContext } from './bench-context';
 import { consumerBacklogs, type ConsumerBacklog } from './consumer-backlog';
-import { countersSince, normalizerCounters } from './normalizer-counters';
+import { countersSince, normalizerCounters, projectionCounters } from './service-counters';
 import { benchPrompt } from './gateway-api';
 import { waitForProjection, type ProjectionCatchUp } from './projection-lag';
 import { saturationWindows, type TimeWindow } from './saturation-window';
@@ -40,6 +40,8 @@ export interface Throughput {
   consumersAtEnd: Record<string, ConsumerBacklog>;
   /** What the normalizer replicas counted during the run (folded, ahead, fenced, conflicts, …). */
   normalizer: Record<string, number>;
+  /** The gateway projection's counters over the run: events projected, read back, left out. */
+  projectionWork: Record<string, number>;
   /** The PostgreSQL projection catching up after the run (off the SSE path, same gateway CPU). */
   projection: ProjectionCatchUp;
   /** The work per event received, from the prompts until the projection caught up. */
@@ -59,6 +61,7 @@ export async function measureThroughput(
     onEvent: (_s, _w, event) => arrivals.push(event.receivedAtMs),
   });
   const countersBefore = await normalizerCounters(ctx);
+  const projectionBefore = await projectionCounters(ctx);
   const work = await WorkMeter.start(ctx);
   const startedAt = Date.now();
   await promptSessions(
@@ -82,6 +85,7 @@ export async function measureThroughput(
   });
   const whole = price(windows.whole);
   const projection = await waitForProjection(ctx, settings.projectionTimeoutMs);
+  const projectionWork = countersSince(projectionBefore, await projectionCounters(ctx));
   return {
     parameters: settings,
     eventsPerSecond: whole.eventsPerSecond,
@@ -91,6 +95,7 @@ export async function measureThroughput(
     upstreamAtWork: windows.upstreamAtWork && price(windows.upstreamAtWork),
     consumersAtEnd,
     normalizer,
+    projectionWork,
     projection,
     perEvent: await work.perEvent(arrivals.length),
   };

@@ -1,4 +1,5 @@
 import { Controller, Get, Header } from '@nestjs/common';
+import { PROMETHEUS_TEXT_CONTENT_TYPE } from '@lap/service-runtime';
 import { NormalizerMetrics } from './normalizer-metrics';
 
 @Controller()
@@ -6,7 +7,7 @@ export class MetricsController {
   constructor(private readonly metrics: NormalizerMetrics) {}
 
   @Get('metrics')
-  @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
+  @Header('Content-Type', PROMETHEUS_TEXT_CONTENT_TYPE)
   render(): string {
     return this.metrics.render();
   }

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { renderPrometheusText } from '@lap/service-runtime';
 
 /** The counters the normalizer exposes on `/metrics`, with their Prometheus help text. */
 const COUNTERS = {
@@ -43,8 +44,13 @@ export class NormalizerMetrics {
   }
 
   render(): string {
-    return (Object.entries(COUNTERS) as Array<[NormalizerCounter, string]>)
-      .map(([name, help]) => `# HELP ${name} ${help}\n# TYPE ${name} counter\n${name} ${this.counts[name]}\n`)
-      .join('');
+    return renderPrometheusText(
+      (Object.entries(COUNTERS) as Array<[NormalizerCounter, string]>).map(([name, help]) => ({
+        name,
+        help,
+        type: 'counter',
+        value: this.counts[name],
+      })),
+    );
   }
 }
