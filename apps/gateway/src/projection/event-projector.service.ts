@@ -21,6 +21,7 @@ import {
   ProjectionLeaseRepository,
   type ProjectionLease,
 } from './projection-lease.repository';
+import { ParkedSessions, type DueSession } from './parked-sessions';
 import { ProjectionRepository } from './projection.repository';
 
 /** How long the lease lasts unless renewed: how long projecting stops when its replica dies unannounced. */
@@ -98,14 +99,13 @@ export class EventProjector implements OnApplicationBootstrap, OnModuleDestroy {
   /** When the oldest held event was taken in. */
   private heldSince = 0;
   /** Sessions whose row another transaction kept locked: their events, in order, tried again after a pause. */
-  private readonly parked = new Map<string, { events: HeldEvent[]; retryAt: number; retryMs: number }>();
+  private readonly parked = new ParkedSessions<HeldEvent>();
   /** Over the process's life: events in committed transactions, taken by read-back, left out. */
   private readonly counts = { eventsProjected: 0, eventsReadBack: 0, eventsLeftOut: 0 };
   /** Live events are let go for want of room (logged once per episode). */
   private overflowing = false;
   /** When both wait, held events and parked sessions take turns. */
   private parkedTurn = false;
-  private parkedCount = 0;
   /** The parked session being tried again: locked again, it is parked again, later, without a warning. */
   private retrying?: { sessionId: string; retryMs: number };
   private databaseFailures = 0;
@@ -152,7 +152,7 @@ export class EventProjector implements OnApplicationBootstrap, OnModuleDestroy {
       leading: this.leading,
       tail: this.tail,
       held: this.held.length,
-      parked: this.parkedCount,
+      parked: this.parked.count,
       ...this.counts,
     };
   }
@@ -186,14 +186,14 @@ export class EventProjector implements OnApplicationBootstrap, OnModuleDestroy {
       return;
     }
     if (this.held.length === 0 && this.behind && this.room() > 0) return this.readBack();
-    const due = this.dueParked();
-    if (due && (this.held.length === 0 || this.parkedTurn)) {
+    const due = this.held.length === 0 || this.parkedTurn ? this.parked.takeDue(Date.now()) : undefined;
+    if (due) {
       this.parkedTurn = false;
       return this.projectParked(due);
     }
     this.parkedTurn = true;
     if (this.held.length > 0) return this.projectHeld();
-    const woken = await this.idle(this.nextParkedRetryMs() ?? LEASE_RENEW_MS);
+    const woken = await this.idle(this.parked.nextDueIn(Date.now()) ?? LEASE_RENEW_MS);
     // A quiet second: the stream's end is looked at, in case the live feed is stuck.
     if (!woken) this.behind = true;
   }
@@ -261,7 +261,6 @@ export class EventProjector implements OnApplicationBootstrap, OnModuleDestroy {
     this.leaseLost = false;
     this.held = [];
     this.parked.clear();
-    this.parkedCount = 0;
   }
 
   /** A message from the fan-out: taken when it follows the last one taken, else read back later. */
@@ -348,7 +347,7 @@ export class EventProjector implements OnApplicationBootstrap, OnModuleDestroy {
       else push(sessions, event.sessionId, event);
     }
     try {
-      await this.projectBatch(sessions, () => Math.min(through, this.firstParkedSeq() - 1));
+      await this.projectBatch(sessions, () => Math.min(through, this.parked.firstSeq() - 1));
       this.through = through;
     } catch (error) {
       // Back in front, to be projected again: what made it the first time changes nothing.
@@ -455,38 +454,16 @@ export class EventProjector implements OnApplicationBootstrap, OnModuleDestroy {
     );
   }
 
-  /**
-   * Sets a session's events aside, after any already set aside, to be tried again on their own;
-   * `retryMs` after the one before when it comes back from a retry.
-   */
   private park(sessionId: string, events: HeldEvent[], retryMs = FIRST_CONFLICT_RETRY_MS): void {
-    const parked = this.parked.get(sessionId);
-    if (parked) parked.events.push(...events);
-    else this.parked.set(sessionId, { events, retryAt: Date.now() + retryMs, retryMs });
-    this.parkedCount += events.length;
+    this.parked.add(sessionId, events, Date.now(), retryMs);
   }
 
   /** Room for more events in memory, held or parked. */
   private room(): number {
-    return Math.max(0, MAX_HELD - this.held.length - this.parkedCount);
+    return Math.max(0, MAX_HELD - this.held.length - this.parked.count);
   }
 
-  private dueParked(): string | undefined {
-    const now = Date.now();
-    for (const [sessionId, { retryAt }] of this.parked) if (retryAt <= now) return sessionId;
-    return undefined;
-  }
-
-  private nextParkedRetryMs(): number | undefined {
-    if (this.parked.size === 0) return undefined;
-    const next = Math.min(...[...this.parked.values()].map(({ retryAt }) => retryAt));
-    return Math.max(0, next - Date.now());
-  }
-
-  private async projectParked(sessionId: string): Promise<void> {
-    const { events, retryMs } = this.parked.get(sessionId)!;
-    this.parked.delete(sessionId);
-    this.parkedCount -= events.length;
+  private async projectParked({ sessionId, events, retryMs }: DueSession<HeldEvent>): Promise<void> {
     this.retrying = { sessionId, retryMs };
     try {
       await this.projectBatch(new Map([[sessionId, events]]), () => this.checkpoint());
@@ -499,16 +476,9 @@ export class EventProjector implements OnApplicationBootstrap, OnModuleDestroy {
     }
   }
 
-  /** The oldest parked event's sequence; Infinity when none is parked. */
-  private firstParkedSeq(): number {
-    let first = Number.POSITIVE_INFINITY;
-    for (const { events } of this.parked.values()) first = Math.min(first, events[0].seq);
-    return first;
-  }
-
   /** How far the projection is sure to be: every event up to it is projected or left out. */
   private checkpoint(): number {
-    return Math.min(this.through, this.firstParkedSeq() - 1);
+    return Math.min(this.through, this.parked.firstSeq() - 1);
   }
 
   /** Waits for a live event (resolves true), at most `ms` (false). */
