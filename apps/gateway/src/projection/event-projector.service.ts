@@ -291,11 +291,11 @@ export class EventProjector implements OnApplicationBootstrap, OnModuleDestroy {
   /** The message as an event to project, or undefined (skipped) when it is not a session event. */
   private parse({ seq, subject, sessionId, header, data }: FedMessage): HeldEvent | undefined {
     const body = decodeText(data);
-    let event: SessionEvent;
+    let event: SessionEvent | undefined;
     try {
       event = JSON.parse(body) as SessionEvent;
     } catch {
-      event = undefined as unknown as SessionEvent;
+      // Not JSON: not an event either.
     }
     if (typeof event?.id !== 'string' || typeof event.type !== 'string') {
       this.logger.warn(`message ${seq} on ${subject} is not a session event; not projected`);
@@ -312,8 +312,8 @@ export class EventProjector implements OnApplicationBootstrap, OnModuleDestroy {
       const { first, last } = await this.stream.bounds();
       // Aged out of the stream: nothing to read there any more.
       if (first > this.tail + 1) this.tail = first - 1;
-      if (last <= this.tail) return;
-      const messages = await this.stream.readAfter(this.tail, Math.min(MAX_BATCH, this.room()));
+      const messages =
+        last > this.tail ? await this.stream.readAfter(this.tail, Math.min(MAX_BATCH, this.room())) : [];
       for (const message of messages) {
         if (message.seq <= this.tail) continue;
         this.take(message);
@@ -347,7 +347,7 @@ export class EventProjector implements OnApplicationBootstrap, OnModuleDestroy {
       else push(sessions, event.sessionId, event);
     }
     try {
-      await this.projectBatch(sessions, () => Math.min(through, this.parked.firstSeq() - 1));
+      await this.projectBatch(sessions, () => this.checkpoint(through));
       this.through = through;
     } catch (error) {
       // Back in front, to be projected again: what made it the first time changes nothing.
@@ -476,9 +476,12 @@ export class EventProjector implements OnApplicationBootstrap, OnModuleDestroy {
     }
   }
 
-  /** How far the projection is sure to be: every event up to it is projected or left out. */
-  private checkpoint(): number {
-    return Math.min(this.through, this.parked.firstSeq() - 1);
+  /**
+   * How far the projection is sure to be once the batches taken reach `through`: every event up to
+   * it projected or left out, none set aside.
+   */
+  private checkpoint(through = this.through): number {
+    return Math.min(through, this.parked.firstSeq() - 1);
   }
 
   /** Waits for a live event (resolves true), at most `ms` (false). */
