@@ -1,9 +1,11 @@
+import { DeliverPolicy } from '@nats-io/jetstream';
 import { z } from 'zod';
 import { createTestNats, type TestNats, waitFor } from '@lap/testing';
 import {
   DurableWorker,
   ensureStreams,
   FencedError,
+  readStoredMessages,
   readSubjectRange,
   RpcCallError,
   RpcClient,
@@ -99,6 +101,49 @@ describe('messaging against the real NATS JetStream', () => {
       read.push(record.data.i);
     }
     expect(read).toEqual([2, 3, 4]);
+  });
+
+  it('reads stored messages up to a count, ends on a silence, and deletes its consumer however it ends', async () => {
+    const subjects = ['sesn_rs1', 'sesn_rs2'].map((id) => nats.names.raw(id));
+    const appended = [];
+    for (let i = 0; i < 5; i++) appended.push(await raw.append(subjects[i % 2], { i }, { msgId: `rs${i}` }));
+    const start = { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: appended[0].seq };
+    const read = async (limits: Parameters<typeof readStoredMessages>[4]) => {
+      const seqs: number[] = [];
+      const filter = nats.names.allRaw;
+      for await (const message of readStoredMessages(
+        nats.client.js,
+        nats.names.streams.raw,
+        filter,
+        start,
+        limits,
+      )) {
+        seqs.push(message.seq);
+      }
+      return seqs;
+    };
+
+    expect(await read({ max: 2 })).toEqual(appended.slice(0, 2).map((a) => a.seq));
+    expect(await read({ untilSeq: appended[2].seq })).toEqual(appended.slice(0, 3).map((a) => a.seq));
+    expect(await read({})).toEqual(appended.map((a) => a.seq));
+    // Past the newest message: without a silence limit this would wait for the next one.
+    const past = { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: appended[4].seq + 1 };
+    const none: number[] = [];
+    for await (const message of readStoredMessages(
+      nats.client.js,
+      nats.names.streams.raw,
+      nats.names.allRaw,
+      past,
+      { idleMs: 200 },
+    )) {
+      none.push(message.seq);
+    }
+    expect(none).toEqual([]);
+
+    const left = [];
+    for await (const consumer of await nats.client.jsm.consumers.list(nats.names.streams.raw))
+      left.push(consumer);
+    expect(left).toEqual([]);
   });
 
   it('removes a record once, answering false when it is already gone', async () => {
