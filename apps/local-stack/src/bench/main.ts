@@ -28,6 +28,7 @@ import { measureStartup } from './startup-time';
 import { measureThroughput } from './throughput';
 import { measureUpstreamConnections } from './upstream-connections';
 import { UsageSampler } from './usage-sampler';
+import { WorkMeter } from './work-per-event';
 
 const log = (line: string) => process.stderr.write(`bench | ${line}\n`);
 
@@ -148,7 +149,7 @@ async function runPlatformMeasurements(
       pipelineWindow: 256,
     };
     const limits = await attempt(results, 'nats', () =>
-      measureNatsLimits({ natsUrl: natsUrl!, prefix, ...parameters }),
+      measureNatsLimits({ natsUrl: natsUrl!, prefix, ...parameters }, () => WorkMeter.start(ctx)),
     );
     if (limits) results.nats = { ...limits, parameters };
   }

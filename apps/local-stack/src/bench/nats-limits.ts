@@ -3,6 +3,7 @@ import { NatsClient } from '@lap/messaging';
 import { withTimeout } from './bounded';
 import { pacedLoop } from './paced-loop';
 import { distributionOf, type Distribution } from './statistics';
+import type { WorkMeter, WorkPerEvent } from './work-per-event';
 
 export interface NatsLimitSettings {
   natsUrl: string;
@@ -22,14 +23,28 @@ export interface NatsLimits {
   natsHopMs: Distribution;
   /** JetStream publish → its ack (the message is stored), file storage like the platform's streams. */
   jetStreamAckMs: Distribution;
+  /**
+   * What one core hop cost: the bench's two connections and the server, per message (null unpriced).
+   * At this rate each message wakes a process that was asleep, which is the price the platform pays at
+   * every hop of an event; its own CPU per event is compared with this.
+   */
+  natsHopWork: WorkPerEvent | null;
+  /** What one JetStream publish → ack cost, per publish: the runner's and normalizer's unit of work. */
+  jetStreamAckWork: WorkPerEvent | null;
   /** JetStream publishes/s, one at a time (each waits for its ack: the runner's per-session pattern). */
   jetStreamSequentialPerSecond: number;
   /** JetStream publishes/s with `pipelineWindow` in flight: the server's limit on this machine. */
   jetStreamPipelinedPerSecond: number;
 }
 
-/** The floor the platform is compared with: what NATS alone does on this machine, in the same run. */
-export async function measureNatsLimits(settings: NatsLimitSettings): Promise<NatsLimits> {
+/**
+ * The floor the platform is compared with: what NATS alone does on this machine, in the same run.
+ * `startWork`, when given, prices the two paced runs (CPU per message of every watched process).
+ */
+export async function measureNatsLimits(
+  settings: NatsLimitSettings,
+  startWork?: () => Promise<WorkMeter>,
+): Promise<NatsLimits> {
   const publisher = await NatsClient.connect({ url: settings.natsUrl, name: 'bench-publisher' });
   const subscriber = await NatsClient.connect({ url: settings.natsUrl, name: 'bench-subscriber' });
   const stream = `${settings.prefix.toUpperCase().replace(/-/g, '_')}_BENCH_PROBE`;
@@ -60,6 +75,7 @@ export async function measureNatsLimits(settings: NatsLimitSettings): Promise<Na
       });
     });
     await subscriber.connection.flush();
+    const hopWork = await startWork?.();
     const hopRun = pacedLoop(settings.ratePerSecond, count, settings.durationMs * 2, () => {
       const body = payload();
       new DataView(body.buffer).setFloat64(0, performance.now());
@@ -67,10 +83,12 @@ export async function measureNatsLimits(settings: NatsLimitSettings): Promise<Na
     });
     await hopRun;
     await withTimeout('core NATS hop messages', received, 10_000).catch(() => undefined);
+    const natsHopWork = (await hopWork?.perEvent(hops.length)) ?? null;
 
     // Publish-with-ack at the same rate, each publish awaited on its own.
     const acks: number[] = [];
     const pending: Promise<void>[] = [];
+    const ackWork = await startWork?.();
     await pacedLoop(settings.ratePerSecond, count, settings.durationMs * 2, (i) => {
       const sentAt = performance.now();
       pending.push(
@@ -80,6 +98,7 @@ export async function measureNatsLimits(settings: NatsLimitSettings): Promise<Na
       );
     });
     await withTimeout('JetStream acks', Promise.allSettled(pending), 30_000).catch(() => undefined);
+    const jetStreamAckWork = (await ackWork?.perEvent(acks.length)) ?? null;
 
     const sequential = await publishRate(publisher, `${subjectRoot}.sequential`, 1, settings, payload);
     const pipelined = await publishRate(
@@ -92,6 +111,8 @@ export async function measureNatsLimits(settings: NatsLimitSettings): Promise<Na
     return {
       natsHopMs: distributionOf(hops),
       jetStreamAckMs: distributionOf(acks),
+      natsHopWork,
+      jetStreamAckWork,
       jetStreamSequentialPerSecond: sequential,
       jetStreamPipelinedPerSecond: pipelined,
     };

@@ -53,8 +53,11 @@ function projectionRow(figure: string, catchUp: ProjectionCatchUp): Row {
 }
 
 /** What one event cost: CPU per process, and NATS messages and bytes. */
+const totalMicros = ({ cpuMicros }: WorkPerEvent) =>
+  Object.values(cpuMicros).reduce((sum, micros) => sum + micros, 0);
+
 function workRows({ cpuMicros, nats }: WorkPerEvent, over: string): Row[] {
-  const cpuTotal = Object.values(cpuMicros).reduce((sum, micros) => sum + micros, 0);
+  const cpuTotal = totalMicros({ cpuMicros, nats });
   const cpuEach = Object.entries(cpuMicros)
     .map(([name, micros]) => `${name} ${Math.round(micros)}`)
     .join(', ');
@@ -73,6 +76,30 @@ function workRows({ cpuMicros, nats }: WorkPerEvent, over: string): Row[] {
   ];
 }
 
+/** The processes a bare NATS run keeps busy: the bench (both ends) and the server. */
+const BARE_HOP_PROCESSES = ['bench', 'nats-server'];
+
+/** CPU per message of a bare NATS run, the bench's and the server's (null when it was not priced). */
+function bareHopMicros(work: WorkPerEvent | null): number | null {
+  if (!work) return null;
+  const parts = BARE_HOP_PROCESSES.map((name) => work.cpuMicros[name]);
+  return parts.every((micros) => micros !== undefined) ? parts.reduce((a, b) => a + b, 0) : null;
+}
+
+function bareHopRow(work: WorkPerEvent | null): Row {
+  const total = bareHopMicros(work);
+  const each = BARE_HOP_PROCESSES.map((name) => `${name} ${Math.round(work?.cpuMicros[name] ?? 0)}`);
+  return [
+    '    CPU per message',
+    total === null
+      ? '– (the bench runs on a shared server: --nats-url)'
+      : `${Math.round(total)} µs: ${each.join(', ')}`,
+    '',
+    '',
+    'the bench holds both ends',
+  ];
+}
+
 /** The one table the bench prints: each figure beside its target from issue 6 and what was run. */
 export function renderResultsTable(results: BenchResults): string {
   const rows: Row[] = [];
@@ -86,6 +113,7 @@ export function renderResultsTable(results: BenchResults): string {
       '',
       at,
     ]);
+    rows.push(bareHopRow(nats.natsHopWork));
     rows.push([
       'JetStream publish→ack p50/p99/max',
       `${ms(nats.jetStreamAckMs.p50)} / ${ms(nats.jetStreamAckMs.p99)} / ${ms(nats.jetStreamAckMs.max)}`,
@@ -93,6 +121,7 @@ export function renderResultsTable(results: BenchResults): string {
       '',
       at,
     ]);
+    rows.push(bareHopRow(nats.jetStreamAckWork));
     rows.push([
       'JetStream publish rate, 1 in flight',
       perSecond(nats.jetStreamSequentialPerSecond),
@@ -138,6 +167,16 @@ export function renderResultsTable(results: BenchResults): string {
     rows.push(['    normalizer counters', counterList(medianRun.normalizer), '', '', '']);
     rows.push(['    gateway projection', projectionWorkList(medianRun.projectionWork), '', '', '']);
     rows.push(...workRows(medianRun.perEvent, 'prompts → sessions idle'));
+    const publishAck = bareHopMicros(nats?.jetStreamAckWork ?? null);
+    if (publishAck) {
+      rows.push([
+        '    … ÷ one bare JetStream publish→ack',
+        `${round(totalMicros(medianRun.perEvent) / publishAck, 1)}×`,
+        '',
+        '',
+        'at the same rate, in this run',
+      ]);
+    }
     if (results.projectionAfterLatency)
       rows.push(projectionRow('    projection catch-up after (1)', results.projectionAfterLatency));
   }
