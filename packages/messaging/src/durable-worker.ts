@@ -1,6 +1,6 @@
 import { AckPolicy, DeliverPolicy, type Consumer, type JsMsg } from '@nats-io/jetstream';
 import type { NatsClient } from './nats-client';
-import { fromNatsHeaders } from './nats-headers';
+import { headersOf } from './nats-headers';
 import { decodeJson } from './json-codec';
 import { sleep } from './sleep';
 import { isNotFound } from './streams';
@@ -176,7 +176,7 @@ class DeliveredItem implements WorkItem {
     this.subject = message.subject;
     this.seq = message.seq;
     this.deliveryCount = message.info.deliveryCount;
-    this.headers = fromNatsHeaders(message.headers);
+    this.headers = headersOf(message);
   }
 
   get data(): Uint8Array {

@@ -4,7 +4,7 @@ import {
   type JsMsg,
   type OrderedConsumerOptions,
 } from '@nats-io/jetstream';
-import { fromNatsHeaders } from './nats-headers';
+import { headersOf } from './nats-headers';
 import type { StoredRecord } from './subject-log';
 import { decodeJson } from './json-codec';
 
@@ -59,7 +59,7 @@ async function* readOrdered<T>(
     yield {
       seq: message.seq,
       subject: message.subject,
-      headers: fromNatsHeaders(message.headers),
+      headers: headersOf(message),
       data: decodeJson<T>(message.data),
       time: new Date(Math.floor(message.info.timestampNanos / 1_000_000)),
     };

@@ -1,5 +1,5 @@
 import { MsgHdrsImpl } from '@nats-io/nats-core';
-import { fromNatsHeaders, toNatsHeaders } from './nats-headers';
+import { fromNatsHeaders, parseHeaderBlock, toNatsHeaders } from './nats-headers';
 
 describe('NATS headers', () => {
   it('go over the wire and come back as the same record', () => {
@@ -23,5 +23,25 @@ describe('NATS headers', () => {
   it('has nothing to say about no headers', () => {
     expect(toNatsHeaders(undefined)).toBeUndefined();
     expect(fromNatsHeaders(undefined)).toEqual({});
+  });
+
+  describe('parseHeaderBlock reads a header block as the client does', () => {
+    const blocks: Record<string, string> = {
+      'plain lines': 'NATS/1.0\r\nLap-Session-Id: sesn_1\r\nNats-Msg-Id: a:b:1\r\n\r\n',
+      'a status line': 'NATS/1.0 409 Consumer Deleted\r\nNats-Pending-Messages: 3\r\n\r\n',
+      'a repeated name (the first value wins)': 'NATS/1.0\r\nX-Twice: one\r\nX-Twice: two\r\n\r\n',
+      'spaces and colons in a value': 'NATS/1.0\r\nLap-Note:   a: b  c \r\nLap-Empty:\r\n\r\n',
+      'a line without a colon': 'NATS/1.0\r\nnot a header\r\nLap-Kept: yes\r\n\r\n',
+      'no headers at all': 'NATS/1.0\r\n\r\n',
+      'a block cut short': 'NATS/1.0\r\nLap-Last: v',
+    };
+    it.each(Object.entries(blocks))('%s', (_name, block) => {
+      const expected = fromNatsHeaders(MsgHdrsImpl.decode(new TextEncoder().encode(block)));
+      expect(parseHeaderBlock(block)).toEqual(expected);
+    });
+
+    it('keeps values as sent, UTF-8 included', () => {
+      expect(parseHeaderBlock('NATS/1.0\r\nLap-Title: café ✓\r\n\r\n')).toEqual({ 'Lap-Title': 'café ✓' });
+    });
   });
 });

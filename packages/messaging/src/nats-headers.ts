@@ -1,6 +1,8 @@
-import { MsgHdrsImpl, type MsgHdrs } from '@nats-io/nats-core';
+import { MsgHdrsImpl, type Msg, type MsgHdrs } from '@nats-io/nats-core';
+import type { JsMsg } from '@nats-io/jetstream';
 
 const LINE_BREAK = /[\r\n]/;
+const decoder = new TextDecoder();
 
 /**
  * NATS message headers from a plain record (undefined when there are none). Built straight from the
@@ -25,5 +27,61 @@ export function fromNatsHeaders(h: MsgHdrs | undefined): Record<string, string> 
   const out: Record<string, string> = {};
   if (!h) return out;
   for (const [key, values] of h) out[key] = values[0] ?? '';
+  return out;
+}
+
+/**
+ * A received message's headers as a plain record, as `fromNatsHeaders(message.headers)` gives them,
+ * read straight from the header block the message arrived with. The client's own decoding (its
+ * `MsgHdrs`: every key canonicalised character by character, looked up among the keys so far, its
+ * value checked by a regular expression) was the largest allocation of the normalizer and the gateway,
+ * which decode every message's headers. A message that does not expose its block falls back to that.
+ */
+export function headersOf(message: Msg | JsMsg): Record<string, string> {
+  const block = headerBlockOf(message);
+  if (block === undefined) return fromNatsHeaders(message.headers);
+  return block === null ? {} : parseHeaderBlock(decoder.decode(block));
+}
+
+/** The fields of nats.js's received message that hold its bytes (`MsgImpl`; a `JsMsg` wraps one). */
+interface ReceivedBytes {
+  _msg?: { hdr?: unknown };
+  _rdata?: unknown;
+}
+
+/**
+ * The header block a message arrived with: null when it had none, undefined when the message does not
+ * expose it (not one the client received). Reads the client's private fields, which a test pins
+ * against the real server, so an upgrade that moves them fails that test instead of silently slowing.
+ */
+export function headerBlockOf(message: Msg | JsMsg): Uint8Array | null | undefined {
+  const received = ((message as { msg?: unknown }).msg ?? message) as ReceivedBytes;
+  const length = received._msg?.hdr;
+  const bytes = received._rdata;
+  if (typeof length !== 'number' || !(bytes instanceof Uint8Array) || length > bytes.length) {
+    return undefined;
+  }
+  return length > 0 ? bytes.subarray(0, length) : null;
+}
+
+/**
+ * `NATS/1.0[ status]` then `Name: value` lines, each ended by CRLF. As the client reads them: the name
+ * is everything before the first colon, the value is trimmed, the first value of a repeated name wins,
+ * and a line without a colon is skipped.
+ */
+export function parseHeaderBlock(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  let start = text.indexOf('\r\n');
+  while (start !== -1) {
+    start += 2;
+    const next = text.indexOf('\r\n', start);
+    const end = next === -1 ? text.length : next;
+    const colon = text.indexOf(':', start);
+    if (colon !== -1 && colon < end) {
+      const name = text.slice(start, colon);
+      if (!Object.hasOwn(out, name)) out[name] = text.slice(colon + 1, end).trim();
+    }
+    start = next;
+  }
   return out;
 }

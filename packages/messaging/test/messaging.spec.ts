@@ -5,12 +5,16 @@ import {
   DurableWorker,
   ensureStreams,
   FencedError,
+  fromNatsHeaders,
+  headerBlockOf,
+  headersOf,
   readStoredMessages,
   readSubjectRange,
   RpcCallError,
   RpcClient,
   RpcServer,
   SubjectLog,
+  toNatsHeaders,
   WRITER_HEADER,
   type WorkItem,
 } from '@lap/messaging';
@@ -144,6 +148,53 @@ describe('messaging against the real NATS JetStream', () => {
     for await (const consumer of await nats.client.jsm.consumers.list(nats.names.streams.raw))
       left.push(consumer);
     expect(left).toEqual([]);
+  });
+
+  it("reads delivered messages' headers from the bytes they arrived with, as the client decodes them", async () => {
+    const headers = { 'Lap-Session-Id': 'sesn_hdr', 'Lap-Note': ' spaced: value ', 'Nats-Msg-Id': 'hdr-1' };
+    const subject = nats.names.raw('sesn_hdr');
+    const { seq } = await raw.append(subject, { h: 1 }, { msgId: 'hdr-1', headers });
+    const bare = await raw.append(nats.names.raw('sesn_hdr_none'), { h: 2 }, { msgId: 'hdr-2' });
+
+    const stored = [];
+    const start = { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: seq };
+    for await (const message of readStoredMessages(
+      nats.client.js,
+      nats.names.streams.raw,
+      nats.names.allRaw,
+      start,
+      {
+        untilSeq: bare.seq,
+      },
+    )) {
+      stored.push(message);
+    }
+    const [delivered] = stored;
+    // The fast path must be the one taken: a client upgrade that moves its private fields fails here.
+    expect(headerBlockOf(delivered)).toBeInstanceOf(Uint8Array);
+    expect(headersOf(delivered)).toEqual(fromNatsHeaders(delivered.headers));
+    expect(headersOf(delivered)).toMatchObject({ 'Lap-Session-Id': 'sesn_hdr', 'Lap-Note': 'spaced: value' });
+
+    // A core subscription's message, with headers and without.
+    const core = `${nats.names.prefix}.test.core_hdr`;
+    const received = new Promise<Parameters<typeof headersOf>[0][]>((resolve) => {
+      const got: Parameters<typeof headersOf>[0][] = [];
+      nats.client.connection.subscribe(core, {
+        max: 2,
+        callback: (_error, message) => {
+          got.push(message);
+          if (got.length === 2) resolve(got);
+        },
+      });
+    });
+    await nats.client.connection.flush();
+    nats.client.connection.publish(core, new Uint8Array([1]), { headers: toNatsHeaders(headers) });
+    nats.client.connection.publish(core, new Uint8Array([2]));
+    const [withHeaders, without] = await received;
+    expect(headerBlockOf(withHeaders)).toBeInstanceOf(Uint8Array);
+    expect(headersOf(withHeaders)).toEqual(fromNatsHeaders(withHeaders.headers));
+    expect(headerBlockOf(without)).toBeNull();
+    expect(headersOf(without)).toEqual({});
   });
 
   it('removes a record once, answering false when it is already gone', async () => {

@@ -170,7 +170,7 @@ export class EventFanout implements OnModuleInit, OnModuleDestroy {
   }
 
   private dispatch(message: JsMsg, previousSeq: number | undefined): void {
-    const header = headerLookup(message.headers);
+    const header = headerLookup(message);
     const sessionId = sessionIdOf(message.subject, header);
     if (this.feed) {
       const { seq, subject, data } = message;

@@ -39,7 +39,7 @@ export class EventLogReader {
     })) {
       let event: LoggedEvent | undefined;
       try {
-        event = loggedEventOf(message.seq, message.subject, headerLookup(message.headers), message.data);
+        event = loggedEventOf(message.seq, message.subject, headerLookup(message), message.data);
       } catch (error) {
         this.logger.warn(`skipping message ${message.seq}: ${(error as Error).message}`);
       }

@@ -1,5 +1,5 @@
 import { eventNumberOf, Header, sessionIdOfSubject } from '@lap/contracts';
-import { fromNatsHeaders } from '@lap/messaging';
+import { headersOf } from '@lap/messaging';
 
 /**
  * Bytes ready for an SSE stream, built once and shared by every client: `frame` is what the stream
@@ -31,8 +31,8 @@ export const recordLookup =
     headers[name] || undefined;
 
 /** Reads a delivered message's headers in one pass (each `MsgHdrs.get` scans every key again). */
-export const headerLookup = (headers: Parameters<typeof fromNatsHeaders>[0]): HeaderLookup =>
-  recordLookup(fromNatsHeaders(headers));
+export const headerLookup = (message: Parameters<typeof headersOf>[0]): HeaderLookup =>
+  recordLookup(headersOf(message));
 
 /** The session a message on `<P>.events.<sessionId>` belongs to: its header, else its subject. */
 export function sessionIdOf(subject: string, header: HeaderLookup): string {

@@ -46,7 +46,7 @@ export class EventStreamReader {
       start,
       limits,
     )) {
-      const header = headerLookup(message.headers);
+      const header = headerLookup(message);
       read.push({
         previousSeq: read.at(-1)?.seq,
         seq: message.seq,

@@ -1,5 +1,5 @@
 import { DeliverPolicy, type JetStreamClient } from '@nats-io/jetstream';
-import { fromNatsHeaders } from '@lap/messaging';
+import { headersOf } from '@lap/messaging';
 import { withTimeout } from './bounded';
 
 export interface StoredMessage {
@@ -34,7 +34,7 @@ export async function readStoredMessages(
         for await (const message of messages) {
           out.push({
             seq: message.seq,
-            headers: fromNatsHeaders(message.headers),
+            headers: headersOf(message),
             data: message.data,
             storedAtMs: message.info.timestampNanos / 1e6,
           });
