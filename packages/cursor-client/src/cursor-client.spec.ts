@@ -1,3 +1,5 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'http';
+import type { AddressInfo } from 'net';
 import { CursorClient } from './cursor-client';
 import { CursorApiError, CursorUnreachableError, StreamStalledError } from './errors';
 
@@ -73,45 +75,74 @@ describe('CursorClient', () => {
     );
     expect(await client.models()).toEqual({ items: [{ id: 'gpt-5' }, { id: 'claude', displayName: 'C' }] });
   });
+});
 
-  it('streams frames across arbitrary chunks and sends Last-Event-ID', async () => {
-    let sentHeaders: Record<string, string> = {};
+/** A Cursor stand-in on a real socket: the run stream is read with Node's HTTP client, not fetch. */
+async function streamServer(
+  handler: (request: IncomingMessage, response: ServerResponse) => void,
+): Promise<{ client: CursorClient; close: () => Promise<void> }> {
+  const server = createServer(handler);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    client: new CursorClient({ apiBase: `http://127.0.0.1:${port}`, apiKey: API_KEY }),
+    close: () => {
+      server.closeAllConnections();
+      return new Promise((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('CursorClient.streamRun', () => {
+  let close: (() => Promise<void>) | undefined;
+  afterEach(async () => {
+    await close?.();
+    close = undefined;
+  });
+
+  it('streams frames across arbitrary chunks, a character split between two, and sends Last-Event-ID', async () => {
+    let sentHeaders: IncomingMessage['headers'] = {};
+    let path = '';
     const text =
-      'event: status\ndata: {"status":"RUNNING"}\n\nid: 1-2\nevent: assistant\ndata: {"text":"hi"}\n\n';
-    const client = clientWith(async (_url, init) => {
-      sentHeaders = init.headers as Record<string, string>;
-      const bytes = new TextEncoder().encode(text);
-      const body = new ReadableStream<Uint8Array>({
-        start(controller) {
-          for (let i = 0; i < bytes.length; i += 7) controller.enqueue(bytes.slice(i, i + 7));
-          controller.close();
-        },
-      });
-      return new Response(body, { status: 200, headers: { 'content-type': 'text/event-stream' } });
+      'event: status\ndata: {"status":"RUNNING"}\n\nid: 1-2\nevent: assistant\ndata: {"text":"héllo ✓"}\n\n';
+    const bytes = Buffer.from(text);
+    const server = await streamServer(async (request, response) => {
+      sentHeaders = request.headers;
+      path = request.url ?? '';
+      response.writeHead(200, { 'content-type': 'text/event-stream' });
+      for (let i = 0; i < bytes.length; i += 7) {
+        response.write(bytes.subarray(i, i + 7));
+        await sleep(1);
+      }
+      response.end();
     });
+    close = server.close;
     const frames = [];
-    for await (const frame of client.streamRun('bc-1', 'run-1', { lastEventId: '1-1' })) frames.push(frame);
+    for await (const frame of server.client.streamRun('bc-1', 'run-1', { lastEventId: '1-1' }))
+      frames.push(frame);
+    expect(path).toBe('/v1/agents/bc-1/runs/run-1/stream');
     expect(sentHeaders['last-event-id']).toBe('1-1');
+    expect(Buffer.from(String(sentHeaders.authorization).replace('Basic ', ''), 'base64').toString()).toBe(
+      `${API_KEY}:`,
+    );
     expect(frames).toEqual([
       { id: null, event: 'status', data: { status: 'RUNNING' } },
-      { id: '1-2', event: 'assistant', data: { text: 'hi' } },
+      { id: '1-2', event: 'assistant', data: { text: 'héllo ✓' } },
     ]);
   });
 
   it('fails a silent stream with StreamStalledError', async () => {
-    const client = clientWith(async (_url, init) => {
-      const body = new ReadableStream<Uint8Array>({
-        start(controller) {
-          controller.enqueue(new TextEncoder().encode('event: status\ndata: {}\n\n'));
-          init.signal?.addEventListener('abort', () => controller.error(init.signal?.reason));
-        },
-      });
-      return new Response(body, { status: 200 });
+    const server = await streamServer((_request, response) => {
+      response.writeHead(200, { 'content-type': 'text/event-stream' });
+      response.write('event: status\ndata: {}\n\n');
     });
+    close = server.close;
     const frames: unknown[] = [];
     const error = await caught(
       (async () => {
-        for await (const frame of client.streamRun('bc-1', 'run-1', { idleTimeoutMs: 30 }))
+        for await (const frame of server.client.streamRun('bc-1', 'run-1', { idleTimeoutMs: 30 }))
           frames.push(frame);
       })(),
     );
@@ -119,11 +150,63 @@ describe('CursorClient', () => {
     expect(error).toBeInstanceOf(StreamStalledError);
   });
 
-  it('reports a stream refused by Cursor as CursorApiError', async () => {
-    const client = clientWith(async () =>
-      jsonResponse(410, { error: { code: 'stream_expired', message: 'Stream expired' } }),
+  it('reports a stream refused by Cursor as CursorApiError, masking the key if the answer echoes it', async () => {
+    const server = await streamServer((_request, response) => {
+      response.writeHead(410, { 'content-type': 'application/json', 'retry-after': '3' });
+      response.end(
+        JSON.stringify({ error: { code: 'stream_expired', message: `Stream expired for ${API_KEY}` } }),
+      );
+    });
+    close = server.close;
+    const error = await caught(server.client.streamRun('bc-1', 'run-1').next());
+    expect(error).toBeInstanceOf(CursorApiError);
+    expect(error).toMatchObject({ status: 410, code: 'stream_expired', retryAfterMs: 3000 });
+    expect((error as Error).message).not.toContain(API_KEY);
+  });
+
+  it('reports a stream cut mid-way, and a server that is not there, as CursorUnreachableError', async () => {
+    const server = await streamServer((_request, response) => {
+      response.writeHead(200, { 'content-type': 'text/event-stream' });
+      response.write('event: status\ndata: {}\n\n');
+      setTimeout(() => response.socket?.destroy(), 20);
+    });
+    const frames: unknown[] = [];
+    const cut = await caught(
+      (async () => {
+        for await (const frame of server.client.streamRun('bc-1', 'run-1')) frames.push(frame);
+      })(),
     );
-    const error = await caught(client.streamRun('bc-1', 'run-1').next());
-    expect(error).toMatchObject({ status: 410, code: 'stream_expired' });
+    expect(frames).toHaveLength(1);
+    expect(cut).toBeInstanceOf(CursorUnreachableError);
+
+    await server.close();
+    const refused = await caught(server.client.streamRun('bc-1', 'run-1').next());
+    expect(refused).toBeInstanceOf(CursorUnreachableError);
+    expect((refused as Error).message).toMatch(
+      /^GET \/v1\/agents\/bc-1\/runs\/run-1\/stream: .*ECONNREFUSED/,
+    );
+  });
+
+  it("ends with the caller's reason when the caller aborts, and closes the connection", async () => {
+    let closed = false;
+    const server = await streamServer((request, response) => {
+      request.socket.once('close', () => (closed = true));
+      response.writeHead(200, { 'content-type': 'text/event-stream' });
+      response.write('event: status\ndata: {}\n\n');
+    });
+    close = server.close;
+    const caller = new AbortController();
+    const reason = new Error('the session was interrupted');
+    const error = await caught(
+      (async () => {
+        for await (const frame of server.client.streamRun('bc-1', 'run-1', { signal: caller.signal })) {
+          expect(frame.event).toBe('status');
+          caller.abort(reason);
+        }
+      })(),
+    );
+    expect(error).toBe(reason);
+    for (let i = 0; i < 100 && !closed; i++) await sleep(10);
+    expect(closed).toBe(true);
   });
 });

