@@ -33,9 +33,11 @@ const MAX_BATCH = 1_000;
 /**
  * How long the first event of a batch waits for others to join it. Nothing a client streams waits for
  * the projection (SSE comes from NATS), and one transaction for tens of events instead of one each is
- * most of what the projection costs the gateway and PostgreSQL.
+ * most of what the projection costs the gateway and PostgreSQL: at 1,000 events/s, 50 ms instead of
+ * 25 took PostgreSQL's CPU per event from about 120 µs to 80 and the gateway's down by 20–80 µs. A REST
+ * read waits for the projection (ProjectionCatchUp), so this is also how stale it can find it.
  */
-const LINGER_MS = 25;
+const LINGER_MS = 50;
 /**
  * Most events held in memory, not projected yet. Past it, live events are let go and read back from
  * the stream once there is room: a database outage costs the stream's retention, not the gateway's memory.
