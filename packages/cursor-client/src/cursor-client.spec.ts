@@ -192,21 +192,52 @@ describe('CursorClient.streamRun', () => {
     const server = await streamServer((request, response) => {
       request.socket.once('close', () => (closed = true));
       response.writeHead(200, { 'content-type': 'text/event-stream' });
-      response.write('event: status\ndata: {}\n\n');
+      // Several frames in one write: those read ahead must not be handed out after the abort.
+      response.write('event: status\ndata: {}\n\n'.repeat(5));
     });
     close = server.close;
     const caller = new AbortController();
     const reason = new Error('the session was interrupted');
+    const seen: unknown[] = [];
     const error = await caught(
       (async () => {
         for await (const frame of server.client.streamRun('bc-1', 'run-1', { signal: caller.signal })) {
-          expect(frame.event).toBe('status');
+          seen.push(frame);
           caller.abort(reason);
         }
       })(),
     );
     expect(error).toBe(reason);
+    expect(seen).toHaveLength(1);
     for (let i = 0; i < 100 && !closed; i++) await sleep(10);
     expect(closed).toBe(true);
+  });
+
+  it('follows a redirect, sending the key only to the origin it was given for', async () => {
+    let seenAuthorization: string | undefined = 'not asked';
+    const target = await streamServer((request, response) => {
+      seenAuthorization = request.headers.authorization;
+      response.writeHead(200, { 'content-type': 'text/event-stream' });
+      response.end('event: status\ndata: {"status":"RUNNING"}\n\n');
+    });
+    const targetBase = target.client.apiBase;
+    const hops: Array<string | undefined> = [];
+    const origin = await streamServer((request, response) => {
+      hops.push(request.headers.authorization);
+      // First to another path here, then to another origin.
+      const next = request.url?.startsWith('/moved') ? `${targetBase}/elsewhere` : `/moved${request.url}`;
+      response.writeHead(307, { location: next });
+      response.end();
+    });
+    close = async () => {
+      await origin.close();
+      await target.close();
+    };
+    const frames = [];
+    for await (const frame of origin.client.streamRun('bc-1', 'run-1')) frames.push(frame);
+    expect(frames).toEqual([{ id: null, event: 'status', data: { status: 'RUNNING' } }]);
+    expect(hops).toHaveLength(2);
+    expect(hops.every((authorization) => authorization?.startsWith('Basic '))).toBe(true);
+    expect(seenAuthorization).toBeUndefined();
   });
 });

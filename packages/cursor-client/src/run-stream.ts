@@ -51,18 +51,48 @@ export class IdleWatch {
  * by about a twentieth (frames arriving in bursts cost the same either way). Resolves once the response
  * headers are in, whatever the status.
  */
-export function openEventStream(
+export async function openEventStream(
   url: string,
   headers: Record<string, string>,
   signal: AbortSignal,
 ): Promise<IncomingMessage> {
-  const { request } = url.startsWith('https:') ? https : http;
+  let target = new URL(url);
+  let sent = headers;
+  // Redirects are followed as fetch follows them, the key going only to the origin it was given for.
+  for (let redirects = 0; ; redirects++) {
+    const response = await requestOnce(target, sent, signal);
+    const location = response.headers.location;
+    if (!REDIRECTS.has(response.statusCode ?? 0) || !location || redirects === MAX_REDIRECTS) {
+      return response;
+    }
+    response.resume();
+    const next = new URL(location, target);
+    if (next.origin !== target.origin) sent = withoutAuthorization(sent);
+    target = next;
+  }
+}
+
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+const MAX_REDIRECTS = 5;
+
+function requestOnce(
+  url: URL,
+  headers: Record<string, string>,
+  signal: AbortSignal,
+): Promise<IncomingMessage> {
+  const { request } = url.protocol === 'https:' ? https : http;
   return new Promise((resolve, reject) => {
     const outgoing = request(url, { headers, signal }, resolve);
     // Kept for the request's life: an error after the response came must not go unhandled.
     outgoing.on('error', reject);
     outgoing.end();
   });
+}
+
+function withoutAuthorization(headers: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(headers).filter(([name]) => name.toLowerCase() !== 'authorization'),
+  );
 }
 
 /** The whole body of a response, as text (an error answer). */
@@ -120,8 +150,15 @@ export async function* readFrames(
       } finally {
         watch.disarm();
       }
-      if (chunk.done) return;
-      for (const message of parser.feed(chunk.value)) yield toFrame(message);
+      if (chunk.done) {
+        options.callerSignal?.throwIfAborted();
+        return;
+      }
+      for (const message of parser.feed(chunk.value)) {
+        // Frames read ahead of a caller who has since given up are not handed out.
+        options.callerSignal?.throwIfAborted();
+        yield toFrame(message);
+      }
     }
   } finally {
     // Ends the HTTP connection when the caller stops early (break, return, throw).

@@ -92,7 +92,7 @@ function bareHopRow(work: WorkPerEvent | null): Row {
   return [
     '    CPU per message',
     total === null
-      ? '– (the bench runs on a shared server: --nats-url)'
+      ? '– (not priced: a shared server (--nats-url), or nothing got through)'
       : `${Math.round(total)} µs: ${each.join(', ')}`,
     '',
     '',
