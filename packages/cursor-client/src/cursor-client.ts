@@ -47,13 +47,17 @@ export interface StreamRunOptions {
   /** Resume after this frame id: only later frames are sent (the id-less `status` frame comes first anyway). */
   lastEventId?: string;
   signal?: AbortSignal;
-  /** Fail with `StreamStalledError` when no bytes arrive for this long (heartbeats count as bytes). */
+  /**
+   * Fail with `StreamStalledError` when no bytes arrive for this long (heartbeats count as bytes).
+   * Default 5 minutes, fetch's own limit: Node's HTTP client, which reads the stream, has none.
+   */
   idleTimeoutMs?: number;
 }
 
 type Query = Record<string, string | number | boolean | undefined>;
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+const DEFAULT_STREAM_IDLE_MS = 300_000;
 
 /**
  * A typed client for Cursor's Cloud Agents v1 API. Every failure is a {@link CursorApiError} (Cursor
@@ -148,7 +152,8 @@ export class CursorClient {
     callerSignal?.throwIfAborted();
     const forwardAbort = () => connection.abort(callerSignal?.reason);
     callerSignal?.addEventListener('abort', forwardAbort, { once: true });
-    const watch = new IdleWatch(connection, options.idleTimeoutMs);
+    const idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_STREAM_IDLE_MS;
+    const watch = new IdleWatch(connection, idleTimeoutMs);
     try {
       const headers: Record<string, string> = {
         authorization: this.#authorization,
@@ -183,7 +188,7 @@ export class CursorClient {
         yield* readFrames(response, watch, {
           callerSignal,
           connection,
-          idleTimeoutMs: options.idleTimeoutMs,
+          idleTimeoutMs,
           context,
         });
       } catch (error) {
