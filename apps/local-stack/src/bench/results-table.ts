@@ -52,12 +52,14 @@ function projectionRow(figure: string, catchUp: ProjectionCatchUp): Row {
   ];
 }
 
-/** What one event cost: CPU per process, and NATS messages and bytes. */
+/** CPU per event of every process together, in µs. */
 const totalMicros = ({ cpuMicros }: WorkPerEvent) =>
   Object.values(cpuMicros).reduce((sum, micros) => sum + micros, 0);
 
-function workRows({ cpuMicros, nats }: WorkPerEvent, over: string): Row[] {
-  const cpuTotal = totalMicros({ cpuMicros, nats });
+/** What one event cost: CPU per process, and NATS messages and bytes. */
+function workRows(work: WorkPerEvent, over: string): Row[] {
+  const { cpuMicros, nats } = work;
+  const cpuTotal = totalMicros(work);
   const cpuEach = Object.entries(cpuMicros)
     .map(([name, micros]) => `${name} ${Math.round(micros)}`)
     .join(', ');
