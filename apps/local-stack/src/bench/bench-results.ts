@@ -23,6 +23,8 @@ export interface BenchResults {
     memoryGiB: number;
     node: string;
     natsServer: string;
+    /** The bench's own server's Go threads (GOMAXPROCS); absent on a shared server (--nats-url). */
+    natsServerGoMaxProcs?: number;
     loadAverageBefore: number[];
     loadAverageAfter?: number[];
   };

@@ -18,6 +18,7 @@ import { formatProfileSummary, summarizeProfileDir } from './cpu-profile-summary
 import { measureFanout } from './fanout-delay';
 import { GatewayApi } from './gateway-api';
 import { measureNatsLimits } from './nats-limits';
+import { readNatsServerGoMaxProcs } from './nats-traffic';
 import { deletePrefixedStreams } from './prefixed-streams';
 import { waitForProjection } from './projection-lag';
 import { renderResultsTable } from './results-table';
@@ -42,6 +43,14 @@ function machineInfo(): BenchResults['machine'] {
     natsServer: (version.stdout || version.stderr || 'unknown').trim(),
     loadAverageBefore: os.loadavg().map((n) => Math.round(n * 100) / 100),
   };
+}
+
+/** `, nats-server on N thread(s)` for the bench's own server; nothing for a shared one. */
+function serverThreads(machine: BenchResults['machine']): string {
+  const threads = machine.natsServerGoMaxProcs;
+  return threads === undefined
+    ? ''
+    : `, nats-server on ${threads} thread${threads === 1 ? '' : 's'} (GOMAXPROCS)`;
 }
 
 /** Runs one measurement; a failure is recorded and the bench goes on with the next. */
@@ -89,6 +98,7 @@ async function runPlatformMeasurements(
     natsUrl = nats.url;
     natsPid = nats.pid;
     natsMonitoringUrl = nats.monitoringUrl;
+    results.machine.natsServerGoMaxProcs = await readNatsServerGoMaxProcs(nats.monitoringUrl);
   }
   const database = await createBenchDatabase(options.postgresUrl);
   cleanup.push(`database ${database.name}`, database.drop);
@@ -291,7 +301,7 @@ async function main(): Promise<void> {
     process.stdout.write(`${formatAllocationSummary(summary)}\n\n`);
   }
   process.stdout.write(
-    `machine: ${results.machine.cpus} × ${results.machine.cpuModel}, load ${results.machine.loadAverageBefore.join(' ')} → ${results.machine.loadAverageAfter.join(' ')}\n` +
+    `machine: ${results.machine.cpus} × ${results.machine.cpuModel}${serverThreads(results.machine)}, load ${results.machine.loadAverageBefore.join(' ')} → ${results.machine.loadAverageAfter.join(' ')}\n` +
       `results: ${path.relative(process.cwd(), file)} (logs${options.profile ? ', profiles' : ''} in ${path.relative(process.cwd(), runDir)})\n`,
   );
   process.exit(Object.keys(results.errors).length ? 1 : 0);

@@ -16,21 +16,33 @@ export interface NatsTrafficPerEvent {
   bytesOut: number;
 }
 
-export async function readNatsTraffic(monitoringUrl: string): Promise<NatsTrafficCounters> {
+/** The named numbers of the server's `/varz`. */
+async function readVarz<K extends string>(monitoringUrl: string, names: K[]): Promise<Record<K, number>> {
   const response = await fetch(`${monitoringUrl}/varz`);
   if (!response.ok) throw new Error(`nats-server ${monitoringUrl}/varz answered ${response.status}`);
   const varz = (await response.json()) as Record<string, unknown>;
-  const counter = (name: string) => {
+  const numbers = {} as Record<K, number>;
+  for (const name of names) {
     const value = varz[name];
     if (typeof value !== 'number') throw new Error(`nats-server /varz has no number ${name}`);
-    return value;
-  };
+    numbers[name] = value;
+  }
+  return numbers;
+}
+
+export async function readNatsTraffic(monitoringUrl: string): Promise<NatsTrafficCounters> {
+  const varz = await readVarz(monitoringUrl, ['in_msgs', 'out_msgs', 'in_bytes', 'out_bytes']);
   return {
-    inMsgs: counter('in_msgs'),
-    outMsgs: counter('out_msgs'),
-    inBytes: counter('in_bytes'),
-    outBytes: counter('out_bytes'),
+    inMsgs: varz.in_msgs,
+    outMsgs: varz.out_msgs,
+    inBytes: varz.in_bytes,
+    outBytes: varz.out_bytes,
   };
+}
+
+/** How many threads the server runs Go code on (GOMAXPROCS, as it reports it). */
+export async function readNatsServerGoMaxProcs(monitoringUrl: string): Promise<number> {
+  return (await readVarz(monitoringUrl, ['gomaxprocs'])).gomaxprocs;
 }
 
 export function trafficPerEvent(

@@ -4,8 +4,13 @@ import os from 'os';
 import path from 'path';
 import { NatsClient } from '@lap/messaging';
 import { isProcessAlive } from '@lap/testing';
-import { readNatsTraffic } from '../bench/nats-traffic';
-import { hasJetStream, NatsServerNotFoundError, NatsServerProcess } from './nats-server-process';
+import { readNatsServerGoMaxProcs, readNatsTraffic } from '../bench/nats-traffic';
+import {
+  hasJetStream,
+  natsServerGoMaxProcs,
+  NatsServerNotFoundError,
+  NatsServerProcess,
+} from './nats-server-process';
 
 async function storedMessages(url: string, stream: string): Promise<number> {
   const client = await NatsClient.connect({ url, name: 'nats-server-process-spec' });
@@ -102,6 +107,36 @@ describe('NatsServerProcess (a real nats-server)', () => {
       expect(after.inBytes - before.inBytes).toBeGreaterThanOrEqual(1_000);
     } finally {
       await monitored.destroy();
+    }
+  });
+
+  it('runs Go on half the host cores, at least one, unless GOMAXPROCS says otherwise', async () => {
+    expect([1, 2, 3, 4, 16].map((cores) => natsServerGoMaxProcs(cores, {}))).toEqual([
+      '1',
+      '1',
+      '1',
+      '2',
+      '8',
+    ]);
+    expect(natsServerGoMaxProcs(16, { GOMAXPROCS: '3' })).toBe('3');
+
+    const expected = Math.max(1, Math.floor(os.availableParallelism() / 2));
+    const given = process.env.GOMAXPROCS;
+    const servers: NatsServerProcess[] = [];
+    try {
+      delete process.env.GOMAXPROCS;
+      servers.push(new NatsServerProcess({ name: 'spec-threads', monitoring: true }));
+      await servers[0].start();
+      expect(await readNatsServerGoMaxProcs(servers[0].monitoringUrl)).toBe(expected);
+
+      process.env.GOMAXPROCS = String(expected + 1);
+      servers.push(new NatsServerProcess({ name: 'spec-threads-given', monitoring: true }));
+      await servers[1].start();
+      expect(await readNatsServerGoMaxProcs(servers[1].monitoringUrl)).toBe(expected + 1);
+    } finally {
+      if (given === undefined) delete process.env.GOMAXPROCS;
+      else process.env.GOMAXPROCS = given;
+      await Promise.all(servers.map((server) => server.destroy()));
     }
   });
 
