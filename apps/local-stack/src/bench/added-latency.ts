@@ -3,7 +3,7 @@ import { consumerBacklogs, type ConsumerBacklog } from './consumer-backlog';
 import { countersSince, normalizerCounters, projectionCounters } from './service-counters';
 import { frameLatencies, type EventLatency } from './frame-latency';
 import { benchPrompt } from './gateway-api';
-import { distributionOf, median, type Distribution } from './statistics';
+import { distributionOf, type Distribution } from './statistics';
 import { openWatchedSessions, promptSessions, waitUntilIdle } from './watched-sessions';
 import { WorkMeter, type WorkPerEvent } from './work-per-event';
 
@@ -35,28 +35,6 @@ export interface AddedLatency {
   projectionWork: Record<string, number>;
   /** The work per event received, from the prompts until every session was idle. */
   perEvent: WorkPerEvent;
-}
-
-/** The latency test repeated: the median over the runs, and the run that is the median. */
-export interface AddedLatencyRuns {
-  runs: AddedLatency[];
-  /** Median over the runs of each run's p50, and of each run's p99. */
-  medianP50Ms: number | null;
-  medianP99Ms: number | null;
-  /** The run whose p99 is the median one: its stages, CPU and counters are what the table details. */
-  medianRun: AddedLatency;
-}
-
-export function summarizeLatencyRuns(runs: AddedLatency[]): AddedLatencyRuns {
-  if (runs.length === 0) throw new Error('no latency run completed');
-  const byP99 = [...runs].sort((a, b) => (a.endToEndMs.p99 ?? Infinity) - (b.endToEndMs.p99 ?? Infinity));
-  const known = (values: Array<number | null>) => values.filter((value): value is number => value !== null);
-  return {
-    runs,
-    medianP50Ms: median(known(runs.map((run) => run.endToEndMs.p50))),
-    medianP99Ms: median(known(runs.map((run) => run.endToEndMs.p99))),
-    medianRun: byP99[Math.floor((byP99.length - 1) / 2)],
-  };
 }
 
 /** (1) Emulator frame written → normalized event at an SSE client, at a steady rate below saturation. */

@@ -40,6 +40,8 @@ export interface BenchOptions {
   fanoutClients: number[];
   fanoutFrames: number;
   fanoutPaceMs: number;
+  /** Each fan-out point is repeated, as the latency run is, and its median run reported. */
+  fanoutRepeats: number;
   upstreamWatchers: number[];
   sseClients: number;
   sseSessions: number;
@@ -63,6 +65,7 @@ const PRESETS: Record<
     fanoutClients: [1, 100, 1000],
     fanoutFrames: 60,
     fanoutPaceMs: 20,
+    fanoutRepeats: 3,
     upstreamWatchers: [1, 100],
     sseClients: 1000,
     sseSessions: 10,
@@ -81,6 +84,7 @@ const PRESETS: Record<
     fanoutClients: [1, 100, 1000],
     fanoutFrames: 200,
     fanoutPaceMs: 20,
+    fanoutRepeats: 3,
     upstreamWatchers: [1, 100],
     sseClients: 10000,
     sseSessions: 10,
@@ -95,7 +99,7 @@ const USAGE = `npm run bench -- [--quick] [--only=${MEASUREMENTS.join(',')}] [--
   [--frame-bytes=N] [--latency-sessions=N] [--latency-rate=N] [--latency-seconds=N]
   [--latency-repeats=N]
   [--throughput-sessions=N] [--throughput-frames=N] [--fanout-clients=1,100,1000] [--fanout-frames=N]
-  [--fanout-pace-ms=N] [--upstream-watchers=1,100] [--sse-clients=N] [--sse-sessions=N]
+  [--fanout-pace-ms=N] [--fanout-repeats=N] [--upstream-watchers=1,100] [--sse-clients=N] [--sse-sessions=N]
   [--runner-sessions=500,1000,2000] [--startup-repeats=N] [--normalizers=N]`;
 
 export class BenchUsageError extends Error {

@@ -1,10 +1,11 @@
-import type { AddedLatencyRuns } from './added-latency';
+import type { AddedLatency } from './added-latency';
 import type { BenchOptions } from './bench-options';
 import type { AllocationSummary } from './allocation-profile-summary';
 import type { ProfileSummary } from './cpu-profile-summary';
 import type { FanoutPoint } from './fanout-delay';
 import type { NatsLimits } from './nats-limits';
 import type { ProjectionCatchUp } from './projection-lag';
+import type { RepeatedRuns } from './statistics';
 import type { RunnerCapacity } from './runner-capacity';
 import type { SseCapacity } from './sse-client-capacity';
 import type { Startup } from './startup-time';
@@ -29,7 +30,7 @@ export interface BenchResults {
     loadAverageAfter?: number[];
   };
   nats?: NatsLimits & { parameters: Record<string, number> };
-  latency?: AddedLatencyRuns;
+  latency?: RepeatedRuns<AddedLatency>;
   /** The PostgreSQL projection catching up after (1), before anything else is measured. */
   projectionAfterLatency?: ProjectionCatchUp;
   throughput?: Throughput;

@@ -1,7 +1,7 @@
 import { Header } from '@lap/contracts';
 import type { BenchContext } from './bench-context';
 import { benchPrompt } from './gateway-api';
-import { distributionOf, type Distribution } from './statistics';
+import { distributionOf, summarizeRuns, type Distribution, type RepeatedRuns } from './statistics';
 import { openWatchedSessions, promptSessions, waitUntilIdle } from './watched-sessions';
 
 export interface FanoutSettings {
@@ -9,16 +9,22 @@ export interface FanoutSettings {
   framesPerRun: number;
   paceMs: number;
   frameBytes: number;
+  /** Runs per client count: the median run is reported, as for the latency. */
+  repeats: number;
 }
 
-export interface FanoutPoint {
-  clients: number;
+export interface FanoutRun {
   clientsCompleted: number;
   /** Event delivered by NATS to a plain subscriber in the bench → the same event at each SSE client. */
   delayMs: Distribution;
   gatewayCpuPercent: number | null;
   /** The bench process reads every client's socket too: its CPU competes with the gateway's. */
   benchCpuPercent: number;
+}
+
+/** One client count's runs. */
+export interface FanoutPoint extends RepeatedRuns<FanoutRun> {
+  clients: number;
 }
 
 /**
@@ -29,60 +35,72 @@ export interface FanoutPoint {
 export async function measureFanout(ctx: BenchContext, settings: FanoutSettings): Promise<FanoutPoint[]> {
   const points: FanoutPoint[] = [];
   for (const clients of settings.clientCounts) {
-    ctx.log(
-      `fan-out: ${clients} clients on one session, ${settings.framesPerRun} frames every ${settings.paceMs} ms`,
-    );
-    const arrivals: Array<Array<[number, number]>> = Array.from({ length: clients }, () => []);
-    const [session] = await openWatchedSessions(ctx, 1, clients, {
-      keepFirstWatcherEvents: true,
-      openConcurrency: 100,
-      onEvent: (_s, watcherIndex, event) => arrivals[watcherIndex].push([event.seq, event.receivedAtMono]),
-    });
-    const natsArrival = new Map<string, number>();
-    const subscription = ctx.nats.connection.subscribe(ctx.names.events(session.sessionId), {
-      callback: (_error, message) => {
-        const id = message.headers?.get(Header.EventId);
-        if (id) natsArrival.set(id, performance.now());
-      },
-    });
-    await ctx.nats.connection.flush();
-    const startedAt = Date.now();
-    const cpuBefore = process.cpuUsage();
-    await promptSessions(
-      ctx,
-      [session],
-      benchPrompt({
-        frames: settings.framesPerRun,
-        frameBytes: settings.frameBytes,
-        paceMs: settings.paceMs,
-      }),
-    );
-    const completed = await waitUntilIdle([session], settings.framesPerRun * settings.paceMs * 4 + 60_000);
-    const endedAt = Date.now();
-    const benchCpu = process.cpuUsage(cpuBefore);
-    subscription.unsubscribe();
-
-    // The first watcher kept its events: its SSE ids tell which stream sequence is which event id.
-    const referenceBySeq = new Map<number, number>();
-    for (const event of session.watchers[0].events) {
-      const id = (JSON.parse(event.data) as { id?: string }).id;
-      const at = id === undefined ? undefined : natsArrival.get(id);
-      if (at !== undefined) referenceBySeq.set(event.seq, at);
+    const runs: FanoutRun[] = [];
+    for (let repeat = 1; repeat <= settings.repeats; repeat++) {
+      ctx.log(
+        `fan-out: ${clients} clients on one session, ${settings.framesPerRun} frames every ${settings.paceMs} ms (${repeat}/${settings.repeats})`,
+      );
+      runs.push(await measureFanoutRun(ctx, clients, settings));
     }
-    const delays: number[] = [];
-    for (const client of arrivals) {
-      for (const [seq, at] of client) {
-        const reference = referenceBySeq.get(seq);
-        if (reference !== undefined) delays.push(at - reference);
-      }
-    }
-    points.push({
-      clients,
-      clientsCompleted: completed,
-      delayMs: distributionOf(delays),
-      gatewayCpuPercent: ctx.usage.cpuPercentBetween(startedAt, endedAt).gateway ?? null,
-      benchCpuPercent: ((benchCpu.user + benchCpu.system) / 1000 / (endedAt - startedAt)) * 100,
-    });
+    points.push({ clients, ...summarizeRuns(`fan-out (${clients} clients)`, runs, (run) => run.delayMs) });
   }
   return points;
+}
+
+/** One session, `clients` SSE clients on it, one run of frames. */
+async function measureFanoutRun(
+  ctx: BenchContext,
+  clients: number,
+  settings: FanoutSettings,
+): Promise<FanoutRun> {
+  const arrivals: Array<Array<[number, number]>> = Array.from({ length: clients }, () => []);
+  const [session] = await openWatchedSessions(ctx, 1, clients, {
+    keepFirstWatcherEvents: true,
+    openConcurrency: 100,
+    onEvent: (_s, watcherIndex, event) => arrivals[watcherIndex].push([event.seq, event.receivedAtMono]),
+  });
+  const natsArrival = new Map<string, number>();
+  const subscription = ctx.nats.connection.subscribe(ctx.names.events(session.sessionId), {
+    callback: (_error, message) => {
+      const id = message.headers?.get(Header.EventId);
+      if (id) natsArrival.set(id, performance.now());
+    },
+  });
+  await ctx.nats.connection.flush();
+  const startedAt = Date.now();
+  const cpuBefore = process.cpuUsage();
+  await promptSessions(
+    ctx,
+    [session],
+    benchPrompt({
+      frames: settings.framesPerRun,
+      frameBytes: settings.frameBytes,
+      paceMs: settings.paceMs,
+    }),
+  );
+  const completed = await waitUntilIdle([session], settings.framesPerRun * settings.paceMs * 4 + 60_000);
+  const endedAt = Date.now();
+  const benchCpu = process.cpuUsage(cpuBefore);
+  subscription.unsubscribe();
+
+  // The first watcher kept its events: its SSE ids tell which stream sequence is which event id.
+  const referenceBySeq = new Map<number, number>();
+  for (const event of session.watchers[0].events) {
+    const id = (JSON.parse(event.data) as { id?: string }).id;
+    const at = id === undefined ? undefined : natsArrival.get(id);
+    if (at !== undefined) referenceBySeq.set(event.seq, at);
+  }
+  const delays: number[] = [];
+  for (const client of arrivals) {
+    for (const [seq, at] of client) {
+      const reference = referenceBySeq.get(seq);
+      if (reference !== undefined) delays.push(at - reference);
+    }
+  }
+  return {
+    clientsCompleted: completed,
+    delayMs: distributionOf(delays),
+    gatewayCpuPercent: ctx.usage.cpuPercentBetween(startedAt, endedAt).gateway ?? null,
+    benchCpuPercent: ((benchCpu.user + benchCpu.system) / 1000 / (endedAt - startedAt)) * 100,
+  };
 }

@@ -6,12 +6,13 @@ import path from 'path';
 import { natsNames } from '@lap/contracts';
 import { NatsClient } from '@lap/messaging';
 import { NatsServerProcess } from '../infrastructure/nats-server-process';
-import { measureAddedLatency, summarizeLatencyRuns, type AddedLatency } from './added-latency';
+import { measureAddedLatency, type AddedLatency } from './added-latency';
 import type { BenchContext } from './bench-context';
 import { backendPids, createBenchDatabase } from './bench-database';
 import { BenchUsageError, parseBenchOptions, type BenchOptions, type MeasurementName } from './bench-options';
 import type { BenchResults } from './bench-results';
 import { startBenchStack } from './bench-stack';
+import { summarizeRuns } from './statistics';
 import { CleanupStack } from './cleanup-stack';
 import { formatAllocationSummary, summarizeAllocationProfileDir } from './allocation-profile-summary';
 import { formatProfileSummary, summarizeProfileDir } from './cpu-profile-summary';
@@ -177,7 +178,7 @@ async function runPlatformMeasurements(
       );
       if (run) runs.push(run);
     }
-    if (runs.length > 0) results.latency = summarizeLatencyRuns(runs);
+    if (runs.length > 0) results.latency = summarizeRuns('latency', runs, (run) => run.endToEndMs);
     results.projectionAfterLatency = await attempt(results, 'latency', () =>
       waitForProjection(ctx, options.mode === 'quick' ? 20_000 : 120_000),
     );
@@ -197,6 +198,7 @@ async function runPlatformMeasurements(
         clientCounts: options.fanoutClients,
         framesPerRun: options.fanoutFrames,
         paceMs: options.fanoutPaceMs,
+        repeats: options.fanoutRepeats,
         frameBytes: options.frameBytes,
       }),
     );

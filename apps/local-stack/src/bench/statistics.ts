@@ -30,6 +30,35 @@ export function median(values: readonly number[]): number | null {
   );
 }
 
+/** A timing measured several times: the median of each figure over the runs, and the median run. */
+export interface RepeatedRuns<T> {
+  runs: T[];
+  /** Median over the runs of each run's p50, and of each run's p99. */
+  medianP50Ms: number | null;
+  medianP99Ms: number | null;
+  /** The run whose p99 is the median one (the lower middle of an even count): the one detailed. */
+  medianRun: T;
+}
+
+/** Sums up repeated runs of the timing `what`, whose figures `distribution` picks from each run. */
+export function summarizeRuns<T>(
+  what: string,
+  runs: T[],
+  distribution: (run: T) => Distribution,
+): RepeatedRuns<T> {
+  if (runs.length === 0) throw new Error(`no ${what} run completed`);
+  const byP99 = [...runs].sort(
+    (a, b) => (distribution(a).p99 ?? Infinity) - (distribution(b).p99 ?? Infinity),
+  );
+  const known = (values: Array<number | null>) => values.filter((value): value is number => value !== null);
+  return {
+    runs,
+    medianP50Ms: median(known(runs.map((run) => distribution(run).p50))),
+    medianP99Ms: median(known(runs.map((run) => distribution(run).p99))),
+    medianRun: byP99[Math.floor((byP99.length - 1) / 2)],
+  };
+}
+
 /** Rounds for display and JSON: enough digits for milliseconds and rates without float noise. */
 export function round(value: number | null | undefined, digits = 2): number | null {
   if (value === null || value === undefined || !Number.isFinite(value)) return null;

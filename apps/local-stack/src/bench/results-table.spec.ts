@@ -1,0 +1,38 @@
+import type { BenchResults } from './bench-results';
+import type { FanoutRun } from './fanout-delay';
+import { renderResultsTable } from './results-table';
+import { summarizeRuns } from './statistics';
+
+const fanoutRun = (p50: number, p99: number, gatewayCpuPercent: number): FanoutRun => ({
+  clientsCompleted: 1000,
+  delayMs: { count: 200_000, p50, p99, max: p99 * 2 },
+  gatewayCpuPercent,
+  benchCpuPercent: 60,
+});
+
+const resultsWith = (runs: FanoutRun[]) =>
+  ({
+    machine: {},
+    errors: {},
+    fanout: [{ clients: 1000, ...summarizeRuns('fan-out', runs, (run) => run.delayMs) }],
+  }) as unknown as BenchResults;
+
+const fanoutRow = (table: string) => table.split('\n').find((line) => line.startsWith('(3) fan-out'));
+
+describe('the results table', () => {
+  it("judges the fan-out target on the median of the runs' p99, and lists each run's", () => {
+    const row = fanoutRow(
+      renderResultsTable(resultsWith([fanoutRun(14, 107, 61), fanoutRun(13, 49, 51), fanoutRun(15, 61, 55)])),
+    );
+    expect(row).toContain('14 ms / 61 ms / 122 ms (p99 of the runs: 107 ms, 49 ms, 61 ms)');
+    expect(row).toContain('NOT met');
+    expect(row).toContain('median of 3 runs; median run: gateway CPU 55%');
+  });
+
+  it('shows a single run without a list of runs', () => {
+    const row = fanoutRow(renderResultsTable(resultsWith([fanoutRun(13, 49, 51)])));
+    expect(row).toContain('13 ms / 49 ms / 98 ms │');
+    expect(row).toMatch(/│ met/);
+    expect(row).not.toContain('runs:');
+  });
+});
