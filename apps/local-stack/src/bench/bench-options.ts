@@ -162,9 +162,12 @@ export function parseBenchOptions(argv: string[], env: NodeJS.ProcessEnv = proce
       case 'runnerSessions':
         options[key] = value.split(',').map((n) => wholeNumber(flag, n));
         break;
-      default:
+      default: {
         if (!(key in PRESETS.default)) throw new BenchUsageError(`unknown flag --${flag}`);
-        (options as unknown as Record<string, number>)[key] = wholeNumber(flag, value);
+        const n = wholeNumber(flag, value);
+        if (key.endsWith('Repeats') && n < 1) throw new BenchUsageError(`--${flag} expects at least 1`);
+        (options as unknown as Record<string, number>)[key] = n;
+      }
     }
   }
   return options;

@@ -24,7 +24,11 @@ export async function pollUntil<T>(
   }
 }
 
-/** Runs `task` over `items` with at most `limit` in flight; results keep the items' order. */
+/**
+ * Runs `task` over `items` with at most `limit` in flight; results keep the items' order. After a task
+ * fails no other one starts, and the first failure is thrown once those in flight have settled, so a
+ * caller cleaning up after it finds nothing still on its way.
+ */
 export async function mapWithLimit<T, R>(
   items: readonly T[],
   limit: number,
@@ -32,13 +36,19 @@ export async function mapWithLimit<T, R>(
 ): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
+  let failure: { error: unknown } | undefined;
   const worker = async () => {
-    while (next < items.length) {
+    while (next < items.length && !failure) {
       const index = next++;
-      results[index] = await task(items[index], index);
+      try {
+        results[index] = await task(items[index], index);
+      } catch (error) {
+        failure ??= { error };
+      }
     }
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failure) throw failure.error;
   return results;
 }
 

@@ -40,7 +40,11 @@ export async function measureFanout(ctx: BenchContext, settings: FanoutSettings)
       ctx.log(
         `fan-out: ${clients} clients on one session, ${settings.framesPerRun} frames every ${settings.paceMs} ms (${repeat}/${settings.repeats})`,
       );
-      runs.push(await measureFanoutRun(ctx, clients, settings));
+      // A failed run is told and left out (the table says how many runs the median is of).
+      await measureFanoutRun(ctx, clients, settings).then(
+        (run) => runs.push(run),
+        (error: Error) => ctx.log(`fan-out: run ${repeat} with ${clients} clients failed: ${error.message}`),
+      );
     }
     points.push({ clients, ...summarizeRuns(`fan-out (${clients} clients)`, runs, (run) => run.delayMs) });
   }
@@ -66,22 +70,29 @@ async function measureFanoutRun(
       if (id) natsArrival.set(id, performance.now());
     },
   });
-  await ctx.nats.connection.flush();
-  const startedAt = Date.now();
-  const cpuBefore = process.cpuUsage();
-  await promptSessions(
-    ctx,
-    [session],
-    benchPrompt({
-      frames: settings.framesPerRun,
-      frameBytes: settings.frameBytes,
-      paceMs: settings.paceMs,
-    }),
-  );
-  const completed = await waitUntilIdle([session], settings.framesPerRun * settings.paceMs * 4 + 60_000);
-  const endedAt = Date.now();
-  const benchCpu = process.cpuUsage(cpuBefore);
-  subscription.unsubscribe();
+  let startedAt: number, endedAt: number, completed: number;
+  let benchCpu: NodeJS.CpuUsage;
+  try {
+    await ctx.nats.connection.flush();
+    startedAt = Date.now();
+    const cpuBefore = process.cpuUsage();
+    await promptSessions(
+      ctx,
+      [session],
+      benchPrompt({
+        frames: settings.framesPerRun,
+        frameBytes: settings.frameBytes,
+        paceMs: settings.paceMs,
+      }),
+    );
+    completed = await waitUntilIdle([session], settings.framesPerRun * settings.paceMs * 4 + 60_000);
+    endedAt = Date.now();
+    benchCpu = process.cpuUsage(cpuBefore);
+  } finally {
+    // Nothing of a run outlives it: left open, its clients would weigh on the next measurements.
+    subscription.unsubscribe();
+    for (const watcher of session.watchers) watcher.close();
+  }
 
   // The first watcher kept its events: its SSE ids tell which stream sequence is which event id.
   const referenceBySeq = new Map<number, number>();

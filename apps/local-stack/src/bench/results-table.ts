@@ -62,13 +62,21 @@ const totalMicros = ({ cpuMicros }: WorkPerEvent) =>
 
 /** What one event cost: CPU per process, and NATS messages and bytes. */
 function workRows(work: WorkPerEvent, over: string): Row[] {
-  const { cpuMicros, nats } = work;
-  const cpuTotal = totalMicros(work);
-  const cpuEach = Object.entries(cpuMicros)
-    .map(([name, micros]) => `${name} ${Math.round(micros)}`)
-    .join(', ');
+  const { cpuMicros, runQueueMicros, nats } = work;
+  const each = (micros: Record<string, number>) =>
+    Object.entries(micros)
+      .map(([name, value]) => `${name} ${Math.round(value)}`)
+      .join(', ');
+  const waited = Object.values(runQueueMicros ?? {}).reduce((sum, micros) => sum + micros, 0);
   return [
-    ['    CPU per event', `${Math.round(cpuTotal)} µs: ${cpuEach}`, '', '', over],
+    ['    CPU per event', `${Math.round(totalMicros(work))} µs: ${each(cpuMicros)}`, '', '', over],
+    [
+      '    waiting for a core, per event',
+      runQueueMicros ? `${Math.round(waited)} µs: ${each(runQueueMicros)}` : '– (not measured)',
+      '',
+      '',
+      'threads ready to run, not running (schedstat)',
+    ],
     [
       '    NATS traffic per event',
       nats

@@ -14,6 +14,16 @@ describe('repeated timing runs', () => {
     expect(summary.medianRun).toBe(runs[2]);
   });
 
+  it('counts a run that measured nothing as the slowest, so it cannot make the median look better', () => {
+    const empty = { delayMs: { count: 0, p50: null, p99: null, max: null } };
+    const summary = summarizeRuns('fan-out', [empty, runWith(10, 49), runWith(12, 61)], (run) => run.delayMs);
+    expect(summary.medianP99Ms).toBe(61);
+    expect(summary.medianP50Ms).toBe(12);
+    expect(summary.medianRun.delayMs.max).toBe(62);
+    const none = summarizeRuns('fan-out', [empty, empty, runWith(10, 49)], (run) => run.delayMs);
+    expect(none).toMatchObject({ medianP50Ms: null, medianP99Ms: null, medianRun: empty });
+  });
+
   it('takes the lower middle run when the count is even, and refuses none', () => {
     const runs = [runWith(3, 30), runWith(9, 900)];
     expect(summarizeRuns('fan-out', runs, (run) => run.delayMs).medianRun).toBe(runs[0]);
@@ -29,5 +39,7 @@ describe('repeated timing runs', () => {
       latencyRepeats: 1,
       fanoutRepeats: 2,
     });
+    expect(() => parseBenchOptions(['--fanout-repeats=0'])).toThrow('--fanout-repeats expects at least 1');
+    expect(() => parseBenchOptions(['--latency-repeats=0'])).toThrow('--latency-repeats expects at least 1');
   });
 });

@@ -47,15 +47,16 @@ export function summarizeRuns<T>(
   distribution: (run: T) => Distribution,
 ): RepeatedRuns<T> {
   if (runs.length === 0) throw new Error(`no ${what} run completed`);
-  const byP99 = [...runs].sort(
-    (a, b) => (distribution(a).p99 ?? Infinity) - (distribution(b).p99 ?? Infinity),
-  );
-  const known = (values: Array<number | null>) => values.filter((value): value is number => value !== null);
+  // A run that measured nothing counts as the slowest, never as a run left out.
+  const orWorst = (value: number | null) => value ?? Infinity;
+  const byP99 = [...runs].sort((a, b) => orWorst(distribution(a).p99) - orWorst(distribution(b).p99));
+  const medianRun = byP99[Math.floor((byP99.length - 1) / 2)];
+  const medianP50 = median(runs.map((run) => orWorst(distribution(run).p50)));
   return {
     runs,
-    medianP50Ms: median(known(runs.map((run) => distribution(run).p50))),
-    medianP99Ms: median(known(runs.map((run) => distribution(run).p99))),
-    medianRun: byP99[Math.floor((byP99.length - 1) / 2)],
+    medianP50Ms: medianP50 === Infinity ? null : medianP50,
+    medianP99Ms: distribution(medianRun).p99,
+    medianRun,
   };
 }
 

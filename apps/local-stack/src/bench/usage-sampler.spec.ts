@@ -1,8 +1,10 @@
 import { UsageSampler } from './usage-sampler';
 
-describe('UsageSampler.cpuPercentBetween', () => {
+describe('UsageSampler', () => {
   /** CPU seconds per pid, changed by the test between samples. */
   const cpu = new Map<number, number>();
+  /** Seconds each pid's threads waited for a core, changed likewise. */
+  const waited = new Map<number, number>();
   let pids: number[] = [];
   let machine = 0;
   const sampler = new UsageSampler(
@@ -11,7 +13,8 @@ describe('UsageSampler.cpuPercentBetween', () => {
       { name: 'gateway', pids: () => [7] },
     ],
     250,
-    (pid) => (cpu.has(pid) ? { cpuSeconds: cpu.get(pid)!, rssBytes: 1 } : null),
+    (pid) =>
+      cpu.has(pid) ? { cpuSeconds: cpu.get(pid)!, runQueueSeconds: waited.get(pid) ?? 0, rssBytes: 1 } : null,
     () => machine,
   );
 
@@ -37,6 +40,30 @@ describe('UsageSampler.cpuPercentBetween', () => {
       expect(percent.postgres).toBeCloseTo(40); // (0.5 + 0.3) s / 2 s
       expect(percent.gateway).toBeCloseTo(50);
       expect(percent.others).toBeCloseTo(110); // 200% busy, 90% of it ours
+    } finally {
+      now.mockRestore();
+    }
+  });
+
+  it("prices the wait for a core the same way, and never below zero when a thread's share went", () => {
+    const now = jest.spyOn(Date, 'now');
+    try {
+      pids = [1, 2];
+      cpu.set(1, 0).set(2, 0).set(7, 0);
+      waited.set(1, 1).set(2, 5).set(7, 3);
+      now.mockReturnValue(10_000);
+      sampler.sample();
+
+      // Over 1 s: backend 1 waited 0.1 s, backend 2's sum fell (a thread of it ended), the gateway's
+      // threads waited 0.25 s.
+      waited.set(1, 1.1).set(2, 4).set(7, 3.25);
+      now.mockReturnValue(11_000);
+      sampler.sample();
+
+      const percent = sampler.runQueuePercentBetween(10_000, 11_000);
+      expect(percent.postgres).toBeCloseTo(10);
+      expect(percent.gateway).toBeCloseTo(25);
+      expect(percent.others).toBeUndefined();
     } finally {
       now.mockRestore();
     }

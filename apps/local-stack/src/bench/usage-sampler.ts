@@ -11,8 +11,8 @@ const MACHINE = '(machine)';
 interface Sample {
   atMs: number;
   usage: Map<string, ProcessUsage>;
-  /** Each process's pids and their CPU seconds, so a window counts only what was spent in it. */
-  cpuByPid: Map<string, Map<number, number>>;
+  /** Each process's pids and their own readings, so a window counts only what was spent in it. */
+  byPid: Map<string, Map<number, ProcessUsage>>;
 }
 
 /**
@@ -44,25 +44,29 @@ export class UsageSampler {
 
   sample(): Sample {
     const usage = new Map<string, ProcessUsage>();
-    const cpuByPid = new Map<string, Map<number, number>>();
+    const byPid = new Map<string, Map<number, ProcessUsage>>();
     for (const process of this.processes) {
       let total: ProcessUsage | null = null;
-      const byPid = new Map<number, number>();
+      const readings = new Map<number, ProcessUsage>();
       for (const pid of process.pids()) {
         const one = this.readUsage(pid);
         if (!one) continue;
-        byPid.set(pid, one.cpuSeconds);
+        readings.set(pid, one);
         total = total
-          ? { cpuSeconds: total.cpuSeconds + one.cpuSeconds, rssBytes: total.rssBytes + one.rssBytes }
+          ? {
+              cpuSeconds: total.cpuSeconds + one.cpuSeconds,
+              runQueueSeconds: total.runQueueSeconds + one.runQueueSeconds,
+              rssBytes: total.rssBytes + one.rssBytes,
+            }
           : one;
       }
       if (total) usage.set(process.name, total);
-      cpuByPid.set(process.name, byPid);
+      byPid.set(process.name, readings);
     }
     // The whole machine, as a pseudo-process: what is left after ours is other people's load.
     const machine = this.readMachine();
-    if (machine !== null) usage.set(MACHINE, { cpuSeconds: machine, rssBytes: 0 });
-    const sample = { atMs: Date.now(), usage, cpuByPid };
+    if (machine !== null) usage.set(MACHINE, { cpuSeconds: machine, runQueueSeconds: 0, rssBytes: 0 });
+    const sample = { atMs: Date.now(), usage, byPid };
     this.samples.push(sample);
     if (this.samples.length > UsageSampler.MAX_SAMPLES) this.samples.shift();
     return sample;
@@ -75,18 +79,9 @@ export class UsageSampler {
    * counts whole, one that went is left out (its last moments are lost), never a negative figure.
    */
   cpuPercentBetween(fromMs: number, toMs: number): Record<string, number> {
-    const first = this.nearest(fromMs);
-    const last = this.nearest(toMs);
-    const out: Record<string, number> = {};
-    if (!first || !last || last.atMs <= first.atMs) return out;
+    const { first, last, out } = this.percentBetween(fromMs, toMs, (usage) => usage.cpuSeconds);
+    if (!first || !last) return out;
     const seconds = (last.atMs - first.atMs) / 1000;
-    for (const [name, after] of last.cpuByPid) {
-      const before = first.cpuByPid.get(name);
-      if (!before || after.size === 0) continue;
-      let cpuSeconds = 0;
-      for (const [pid, cpu] of after) cpuSeconds += cpu - (before.get(pid) ?? 0);
-      out[name] = (cpuSeconds / seconds) * 100;
-    }
     const machineBefore = first.usage.get(MACHINE);
     const machineAfter = last.usage.get(MACHINE);
     if (machineBefore && machineAfter) {
@@ -101,6 +96,39 @@ export class UsageSampler {
       delete out[MACHINE];
     }
     return out;
+  }
+
+  /**
+   * How long each process's threads waited for a core between two wall-clock times, in % of the
+   * window (100% = one thread waiting all along), counted pid by pid as the CPU is.
+   */
+  runQueuePercentBetween(fromMs: number, toMs: number): Record<string, number> {
+    return this.percentBetween(fromMs, toMs, (usage) => usage.runQueueSeconds).out;
+  }
+
+  /** A cumulative reading's growth per process between the samples nearest two times, in % of the window. */
+  private percentBetween(
+    fromMs: number,
+    toMs: number,
+    reading: (usage: ProcessUsage) => number,
+  ): { first?: Sample; last?: Sample; out: Record<string, number> } {
+    const first = this.nearest(fromMs);
+    const last = this.nearest(toMs);
+    const out: Record<string, number> = {};
+    if (!first || !last || last.atMs <= first.atMs) return { out };
+    const seconds = (last.atMs - first.atMs) / 1000;
+    for (const [name, after] of last.byPid) {
+      const before = first.byPid.get(name);
+      if (!before || after.size === 0) continue;
+      let grown = 0;
+      for (const [pid, usage] of after) {
+        const earlier = before.get(pid);
+        // Never below 0: a thread that ended takes its share out of the process's sum.
+        grown += Math.max(0, reading(usage) - (earlier ? reading(earlier) : 0));
+      }
+      out[name] = (grown / seconds) * 100;
+    }
+    return { first, last, out };
   }
 
   rssBytesNow(name: string): number | null {

@@ -48,7 +48,13 @@ export async function openWatchedSessions(
     ),
   }));
   const all = sessions.flatMap((session) => session.watchers);
-  await mapWithLimit(all, options.openConcurrency ?? 64, (watcher) => watcher.open());
+  try {
+    await mapWithLimit(all, options.openConcurrency ?? 64, (watcher) => watcher.open());
+  } catch (error) {
+    // One did not open: none of them is wanted then, and none may stay connected.
+    for (const watcher of all) watcher.close();
+    throw error;
+  }
   return sessions;
 }
 

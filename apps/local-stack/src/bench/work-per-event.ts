@@ -13,6 +13,8 @@ import {
  */
 export interface WorkPerEvent {
   cpuMicros: Record<string, number>;
+  /** How long each process's threads waited for a core, in µs per event: the machine's contention. */
+  runQueueMicros: Record<string, number>;
   nats: NatsTrafficPerEvent | null;
 }
 
@@ -34,17 +36,18 @@ export class WorkMeter {
     const { natsMonitoringUrl } = this.ctx;
     const trafficAfter =
       this.trafficBefore && natsMonitoringUrl ? await readNatsTraffic(natsMonitoringUrl) : undefined;
-    const cpuPercent = this.ctx.usage.cpuPercentBetween(this.startedAt, endedAt);
     const durationMs = endedAt - this.startedAt;
+    const perEvent = (percents: Record<string, number>) =>
+      events > 0
+        ? Object.fromEntries(
+            Object.entries(percents)
+              .filter(([name]) => name !== 'others')
+              .map(([name, percent]) => [name, ((percent / 100) * durationMs * 1000) / events]),
+          )
+        : {};
     return {
-      cpuMicros:
-        events > 0
-          ? Object.fromEntries(
-              Object.entries(cpuPercent)
-                .filter(([name]) => name !== 'others')
-                .map(([name, percent]) => [name, ((percent / 100) * durationMs * 1000) / events]),
-            )
-          : {},
+      cpuMicros: perEvent(this.ctx.usage.cpuPercentBetween(this.startedAt, endedAt)),
+      runQueueMicros: perEvent(this.ctx.usage.runQueuePercentBetween(this.startedAt, endedAt)),
       nats:
         this.trafficBefore && trafficAfter ? trafficPerEvent(this.trafficBefore, trafficAfter, events) : null,
     };

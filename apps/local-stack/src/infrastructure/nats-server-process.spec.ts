@@ -10,6 +10,7 @@ import {
   natsServerGoMaxProcs,
   NatsServerNotFoundError,
   NatsServerProcess,
+  usableCores,
 } from './nats-server-process';
 
 async function storedMessages(url: string, stream: string): Promise<number> {
@@ -110,7 +111,7 @@ describe('NatsServerProcess (a real nats-server)', () => {
     }
   });
 
-  it('runs Go on half the host cores, at least one, unless GOMAXPROCS says otherwise', async () => {
+  it('runs Go on half the usable cores, at least one, unless GOMAXPROCS says otherwise', async () => {
     expect([1, 2, 3, 4, 16].map((cores) => natsServerGoMaxProcs(cores, {}))).toEqual([
       '1',
       '1',
@@ -118,9 +119,13 @@ describe('NatsServerProcess (a real nats-server)', () => {
       '2',
       '8',
     ]);
-    expect(natsServerGoMaxProcs(16, { GOMAXPROCS: '3' })).toBe('3');
+    expect(natsServerGoMaxProcs(16, { GOMAXPROCS: ' 3 ' })).toBe('3');
+    // Go would ignore these and take every core: the computed count stands instead.
+    for (const invalid of ['', '0', '-2', 'abc', '1.5']) {
+      expect(natsServerGoMaxProcs(16, { GOMAXPROCS: invalid })).toBe('8');
+    }
 
-    const expected = Math.max(1, Math.floor(os.availableParallelism() / 2));
+    const expected = Math.max(1, Math.floor(usableCores() / 2));
     const given = process.env.GOMAXPROCS;
     const servers: NatsServerProcess[] = [];
     try {
@@ -138,6 +143,25 @@ describe('NatsServerProcess (a real nats-server)', () => {
       else process.env.GOMAXPROCS = given;
       await Promise.all(servers.map((server) => server.destroy()));
     }
+  });
+
+  it("counts the cores a container's CPU quota allows, not the host's", () => {
+    const files = (entries: Record<string, string>) => (file: string) => {
+      if (!(file in entries)) throw Object.assign(new Error(`ENOENT: ${file}`), { code: 'ENOENT' });
+      return entries[file];
+    };
+    expect(usableCores(files({ '/sys/fs/cgroup/cpu.max': '200000 100000\n' }), 16)).toBe(2);
+    expect(usableCores(files({ '/sys/fs/cgroup/cpu.max': '150000 100000\n' }), 16)).toBe(2);
+    expect(usableCores(files({ '/sys/fs/cgroup/cpu.max': '50000 100000\n' }), 16)).toBe(1);
+    expect(usableCores(files({ '/sys/fs/cgroup/cpu.max': 'max 100000\n' }), 16)).toBe(16);
+    expect(usableCores(files({ '/sys/fs/cgroup/cpu.max': '6400000 100000\n' }), 16)).toBe(16);
+    const v1 = {
+      '/sys/fs/cgroup/cpu/cpu.cfs_quota_us': '400000\n',
+      '/sys/fs/cgroup/cpu/cpu.cfs_period_us': '100000\n',
+    };
+    expect(usableCores(files(v1), 16)).toBe(4);
+    expect(usableCores(files({ ...v1, '/sys/fs/cgroup/cpu/cpu.cfs_quota_us': '-1\n' }), 16)).toBe(16);
+    expect(usableCores(files({}), 16)).toBe(16);
   });
 
   it('names the cause when the port is taken', async () => {
