@@ -1,14 +1,9 @@
 import { readdirSync, readFileSync } from 'fs';
 
-/** CPU time, time spent waiting for a core, and resident memory of one process, read from /proc (Linux). */
+/** CPU time and resident memory of one process, read from /proc (Linux). */
 export interface ProcessUsage {
   /** user + system CPU time, in seconds. */
   cpuSeconds: number;
-  /**
-   * How long its threads were ready to run but waited for a core, in seconds: what a busy machine adds
-   * to every hop. Summed over the threads alive now (0 where the kernel keeps no scheduler statistics).
-   */
-  runQueueSeconds: number;
   rssBytes: number;
 }
 
@@ -24,24 +19,31 @@ export function readProcessUsage(pid: number): ProcessUsage | null {
     const systemTicks = Number(fields[12]);
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-    return {
-      cpuSeconds: (userTicks + systemTicks) / CLOCK_TICKS_PER_SECOND,
-      runQueueSeconds: readRunQueueSeconds(pid),
-      rssBytes: rssKb * 1024,
-    };
+    return { cpuSeconds: (userTicks + systemTicks) / CLOCK_TICKS_PER_SECOND, rssBytes: rssKb * 1024 };
   } catch {
     return null;
   }
 }
 
-/** `/proc/<pid>/task/<tid>/schedstat` is "time on a core, time waiting on a run queue (ns), slices". */
-function readRunQueueSeconds(pid: number): number {
+/**
+ * How long the process's threads were ready to run but waited for a core, in seconds: what a busy
+ * machine adds to every hop. Summed over the threads alive now, from each one's
+ * `/proc/<pid>/task/<tid>/schedstat` ("time on a core, time waiting on a run queue (ns), slices");
+ * null when the process is gone.
+ */
+export function readRunQueueSeconds(pid: number): number | null {
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return null;
+  }
   let waitedNs = 0;
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+  for (const tid of tids) {
     try {
       waitedNs += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[1]) || 0;
     } catch {
-      // The thread ended meanwhile, or the kernel has no scheduler statistics.
+      // The thread ended meanwhile, or the kernel keeps no scheduler statistics.
     }
   }
   return waitedNs / 1e9;

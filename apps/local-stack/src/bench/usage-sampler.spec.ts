@@ -1,10 +1,8 @@
-import { UsageSampler } from './usage-sampler';
+import { growthByProcess, UsageSampler } from './usage-sampler';
 
-describe('UsageSampler', () => {
+describe('UsageSampler.cpuPercentBetween', () => {
   /** CPU seconds per pid, changed by the test between samples. */
   const cpu = new Map<number, number>();
-  /** Seconds each pid's threads waited for a core, changed likewise. */
-  const waited = new Map<number, number>();
   let pids: number[] = [];
   let machine = 0;
   const sampler = new UsageSampler(
@@ -13,8 +11,7 @@ describe('UsageSampler', () => {
       { name: 'gateway', pids: () => [7] },
     ],
     250,
-    (pid) =>
-      cpu.has(pid) ? { cpuSeconds: cpu.get(pid)!, runQueueSeconds: waited.get(pid) ?? 0, rssBytes: 1 } : null,
+    (pid) => (cpu.has(pid) ? { cpuSeconds: cpu.get(pid)!, rssBytes: 1 } : null),
     () => machine,
   );
 
@@ -44,28 +41,38 @@ describe('UsageSampler', () => {
       now.mockRestore();
     }
   });
+});
 
-  it("prices the wait for a core the same way, and never below zero when a thread's share went", () => {
-    const now = jest.spyOn(Date, 'now');
-    try {
-      pids = [1, 2];
-      cpu.set(1, 0).set(2, 0).set(7, 0);
-      waited.set(1, 1).set(2, 5).set(7, 3);
-      now.mockReturnValue(10_000);
-      sampler.sample();
-
-      // Over 1 s: backend 1 waited 0.1 s, backend 2's sum fell (a thread of it ended), the gateway's
-      // threads waited 0.25 s.
-      waited.set(1, 1.1).set(2, 4).set(7, 3.25);
-      now.mockReturnValue(11_000);
-      sampler.sample();
-
-      const percent = sampler.runQueuePercentBetween(10_000, 11_000);
-      expect(percent.postgres).toBeCloseTo(10);
-      expect(percent.gateway).toBeCloseTo(25);
-      expect(percent.others).toBeUndefined();
-    } finally {
-      now.mockRestore();
-    }
+describe('growthByProcess', () => {
+  it('counts pid by pid: one that came counts whole, one that went not at all, a fall as nothing', () => {
+    const before = new Map([
+      [
+        'postgres',
+        new Map([
+          [1, 10],
+          [2, 50],
+        ]),
+      ],
+      ['gateway', new Map([[7, 3]])],
+      ['nats-server', new Map([[9, 5]])],
+    ]);
+    // Backend 2 went, 3 came; the gateway's sum fell (a thread of it ended); a process only seen after.
+    const after = new Map([
+      [
+        'postgres',
+        new Map([
+          [1, 10.5],
+          [3, 0.3],
+        ]),
+      ],
+      ['gateway', new Map([[7, 2]])],
+      ['nats-server', new Map([[9, 6]])],
+      ['normalizer', new Map([[11, 4]])],
+    ]);
+    const grown = growthByProcess(before, after);
+    expect(grown.postgres).toBeCloseTo(0.8);
+    expect(grown.gateway).toBe(0);
+    expect(grown['nats-server']).toBe(1);
+    expect(grown.normalizer).toBeUndefined();
   });
 });

@@ -1,4 +1,9 @@
-import { readMachineBusySeconds, readProcessUsage, type ProcessUsage } from './process-usage';
+import {
+  readMachineBusySeconds,
+  readProcessUsage,
+  readRunQueueSeconds,
+  type ProcessUsage,
+} from './process-usage';
 
 export interface WatchedProcess {
   name: string;
@@ -8,11 +13,31 @@ export interface WatchedProcess {
 
 const MACHINE = '(machine)';
 
+/** A cumulative reading (CPU seconds, say) of each pid of each process, by process name. */
+export type ReadingsByPid = Map<string, Map<number, number>>;
+
+/**
+ * How much each process's reading grew between two snapshots, counted pid by pid: a pid that came
+ * meanwhile (a PostgreSQL backend for a new pooled connection) counts whole, one that went is left out
+ * (its last moments are lost), and a reading that fell (a thread of it ended) counts nothing.
+ */
+export function growthByProcess(before: ReadingsByPid, after: ReadingsByPid): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [name, readings] of after) {
+    const earlier = before.get(name);
+    if (!earlier || readings.size === 0) continue;
+    let grown = 0;
+    for (const [pid, value] of readings) grown += Math.max(0, value - (earlier.get(pid) ?? 0));
+    out[name] = grown;
+  }
+  return out;
+}
+
 interface Sample {
   atMs: number;
   usage: Map<string, ProcessUsage>;
-  /** Each process's pids and their own readings, so a window counts only what was spent in it. */
-  byPid: Map<string, Map<number, ProcessUsage>>;
+  /** Each process's pids and their CPU seconds, so a window counts only what was spent in it. */
+  cpuByPid: ReadingsByPid;
 }
 
 /**
@@ -30,6 +55,7 @@ export class UsageSampler {
     private readonly intervalMs = 250,
     private readonly readUsage: (pid: number) => ProcessUsage | null = readProcessUsage,
     private readonly readMachine: () => number | null = readMachineBusySeconds,
+    private readonly readRunQueue: (pid: number) => number | null = readRunQueueSeconds,
   ) {}
 
   start(): void {
@@ -44,29 +70,25 @@ export class UsageSampler {
 
   sample(): Sample {
     const usage = new Map<string, ProcessUsage>();
-    const byPid = new Map<string, Map<number, ProcessUsage>>();
+    const cpuByPid: ReadingsByPid = new Map();
     for (const process of this.processes) {
       let total: ProcessUsage | null = null;
-      const readings = new Map<number, ProcessUsage>();
+      const byPid = new Map<number, number>();
       for (const pid of process.pids()) {
         const one = this.readUsage(pid);
         if (!one) continue;
-        readings.set(pid, one);
+        byPid.set(pid, one.cpuSeconds);
         total = total
-          ? {
-              cpuSeconds: total.cpuSeconds + one.cpuSeconds,
-              runQueueSeconds: total.runQueueSeconds + one.runQueueSeconds,
-              rssBytes: total.rssBytes + one.rssBytes,
-            }
+          ? { cpuSeconds: total.cpuSeconds + one.cpuSeconds, rssBytes: total.rssBytes + one.rssBytes }
           : one;
       }
       if (total) usage.set(process.name, total);
-      byPid.set(process.name, readings);
+      cpuByPid.set(process.name, byPid);
     }
     // The whole machine, as a pseudo-process: what is left after ours is other people's load.
     const machine = this.readMachine();
-    if (machine !== null) usage.set(MACHINE, { cpuSeconds: machine, runQueueSeconds: 0, rssBytes: 0 });
-    const sample = { atMs: Date.now(), usage, byPid };
+    if (machine !== null) usage.set(MACHINE, { cpuSeconds: machine, rssBytes: 0 });
+    const sample = { atMs: Date.now(), usage, cpuByPid };
     this.samples.push(sample);
     if (this.samples.length > UsageSampler.MAX_SAMPLES) this.samples.shift();
     return sample;
@@ -75,13 +97,17 @@ export class UsageSampler {
   /**
    * CPU of each process between two wall-clock times, in % of one core (nearest samples), plus
    * `others`: what the rest of the machine used meanwhile (other people's test suites), the noise.
-   * Counted pid by pid: a pid that came meanwhile (a PostgreSQL backend for a new pooled connection)
-   * counts whole, one that went is left out (its last moments are lost), never a negative figure.
+   * Counted pid by pid (`growthByProcess`).
    */
   cpuPercentBetween(fromMs: number, toMs: number): Record<string, number> {
-    const { first, last, out } = this.percentBetween(fromMs, toMs, (usage) => usage.cpuSeconds);
-    if (!first || !last) return out;
+    const first = this.nearest(fromMs);
+    const last = this.nearest(toMs);
+    const out: Record<string, number> = {};
+    if (!first || !last || last.atMs <= first.atMs) return out;
     const seconds = (last.atMs - first.atMs) / 1000;
+    for (const [name, cpuSeconds] of Object.entries(growthByProcess(first.cpuByPid, last.cpuByPid))) {
+      out[name] = (cpuSeconds / seconds) * 100;
+    }
     const machineBefore = first.usage.get(MACHINE);
     const machineAfter = last.usage.get(MACHINE);
     if (machineBefore && machineAfter) {
@@ -99,36 +125,20 @@ export class UsageSampler {
   }
 
   /**
-   * How long each process's threads waited for a core between two wall-clock times, in % of the
-   * window (100% = one thread waiting all along), counted pid by pid as the CPU is.
+   * Each process's threads' time waiting for a core so far, pid by pid (for `growthByProcess`). Read
+   * when asked, not every sample: a process's threads are a file each.
    */
-  runQueuePercentBetween(fromMs: number, toMs: number): Record<string, number> {
-    return this.percentBetween(fromMs, toMs, (usage) => usage.runQueueSeconds).out;
-  }
-
-  /** A cumulative reading's growth per process between the samples nearest two times, in % of the window. */
-  private percentBetween(
-    fromMs: number,
-    toMs: number,
-    reading: (usage: ProcessUsage) => number,
-  ): { first?: Sample; last?: Sample; out: Record<string, number> } {
-    const first = this.nearest(fromMs);
-    const last = this.nearest(toMs);
-    const out: Record<string, number> = {};
-    if (!first || !last || last.atMs <= first.atMs) return { out };
-    const seconds = (last.atMs - first.atMs) / 1000;
-    for (const [name, after] of last.byPid) {
-      const before = first.byPid.get(name);
-      if (!before || after.size === 0) continue;
-      let grown = 0;
-      for (const [pid, usage] of after) {
-        const earlier = before.get(pid);
-        // Never below 0: a thread that ended takes its share out of the process's sum.
-        grown += Math.max(0, reading(usage) - (earlier ? reading(earlier) : 0));
+  runQueueSecondsNow(): ReadingsByPid {
+    const out: ReadingsByPid = new Map();
+    for (const process of this.processes) {
+      const readings = new Map<number, number>();
+      for (const pid of process.pids()) {
+        const seconds = this.readRunQueue(pid);
+        if (seconds !== null) readings.set(pid, seconds);
       }
-      out[name] = (grown / seconds) * 100;
+      out.set(process.name, readings);
     }
-    return { first, last, out };
+    return out;
   }
 
   rssBytesNow(name: string): number | null {

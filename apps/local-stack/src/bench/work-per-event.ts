@@ -5,6 +5,7 @@ import {
   type NatsTrafficCounters,
   type NatsTrafficPerEvent,
 } from './nats-traffic';
+import { growthByProcess, type ReadingsByPid } from './usage-sampler';
 
 /**
  * What delivering one event cost over a stretch of a run: CPU of each process in µs (the rest of the
@@ -24,11 +25,12 @@ export class WorkMeter {
     private readonly ctx: BenchContext,
     private readonly startedAt: number,
     private readonly trafficBefore: NatsTrafficCounters | undefined,
+    private readonly runQueueBefore: ReadingsByPid,
   ) {}
 
   static async start(ctx: BenchContext): Promise<WorkMeter> {
     const traffic = ctx.natsMonitoringUrl ? await readNatsTraffic(ctx.natsMonitoringUrl) : undefined;
-    return new WorkMeter(ctx, Date.now(), traffic);
+    return new WorkMeter(ctx, Date.now(), traffic, ctx.usage.runQueueSecondsNow());
   }
 
   async perEvent(events: number): Promise<WorkPerEvent> {
@@ -37,17 +39,19 @@ export class WorkMeter {
     const trafficAfter =
       this.trafficBefore && natsMonitoringUrl ? await readNatsTraffic(natsMonitoringUrl) : undefined;
     const durationMs = endedAt - this.startedAt;
-    const perEvent = (percents: Record<string, number>) =>
-      events > 0
-        ? Object.fromEntries(
-            Object.entries(percents)
-              .filter(([name]) => name !== 'others')
-              .map(([name, percent]) => [name, ((percent / 100) * durationMs * 1000) / events]),
-          )
-        : {};
+    const cpuPercent = this.ctx.usage.cpuPercentBetween(this.startedAt, endedAt);
+    const waitedSeconds = growthByProcess(this.runQueueBefore, this.ctx.usage.runQueueSecondsNow());
+    const perEvent = (entries: Array<[string, number]>) =>
+      events > 0 ? Object.fromEntries(entries.map(([name, micros]) => [name, micros / events])) : {};
     return {
-      cpuMicros: perEvent(this.ctx.usage.cpuPercentBetween(this.startedAt, endedAt)),
-      runQueueMicros: perEvent(this.ctx.usage.runQueuePercentBetween(this.startedAt, endedAt)),
+      cpuMicros: perEvent(
+        Object.entries(cpuPercent)
+          .filter(([name]) => name !== 'others')
+          .map(([name, percent]) => [name, (percent / 100) * durationMs * 1000]),
+      ),
+      runQueueMicros: perEvent(
+        Object.entries(waitedSeconds).map(([name, seconds]) => [name, seconds * 1_000_000]),
+      ),
       nats:
         this.trafficBefore && trafficAfter ? trafficPerEvent(this.trafficBefore, trafficAfter, events) : null,
     };
