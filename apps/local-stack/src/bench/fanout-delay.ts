@@ -25,6 +25,8 @@ export interface FanoutRun {
 /** One client count's runs. */
 export interface FanoutPoint extends RepeatedRuns<FanoutRun> {
   clients: number;
+  /** Why runs that did not complete failed (they are left out of the median). */
+  failures: string[];
 }
 
 /**
@@ -36,17 +38,22 @@ export async function measureFanout(ctx: BenchContext, settings: FanoutSettings)
   const points: FanoutPoint[] = [];
   for (const clients of settings.clientCounts) {
     const runs: FanoutRun[] = [];
+    const failures: string[] = [];
     for (let repeat = 1; repeat <= settings.repeats; repeat++) {
       ctx.log(
         `fan-out: ${clients} clients on one session, ${settings.framesPerRun} frames every ${settings.paceMs} ms (${repeat}/${settings.repeats})`,
       );
-      // A failed run is told and left out (the table says how many runs the median is of).
+      // A failed run is left out of the median and told in the results.
       await measureFanoutRun(ctx, clients, settings).then(
         (run) => runs.push(run),
-        (error: Error) => ctx.log(`fan-out: run ${repeat} with ${clients} clients failed: ${error.message}`),
+        (error: Error) => {
+          failures.push(error.message);
+          ctx.log(`fan-out: run ${repeat} with ${clients} clients failed: ${error.message}`);
+        },
       );
     }
-    points.push({ clients, ...summarizeRuns(`fan-out (${clients} clients)`, runs, (run) => run.delayMs) });
+    const summary = summarizeRuns(`fan-out (${clients} clients)`, runs, (run) => run.delayMs);
+    points.push({ clients, ...summary, failures });
   }
   return points;
 }

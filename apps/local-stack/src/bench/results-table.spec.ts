@@ -10,11 +10,11 @@ const fanoutRun = (p50: number, p99: number, gatewayCpuPercent: number): FanoutR
   benchCpuPercent: 60,
 });
 
-const resultsWith = (runs: FanoutRun[]) =>
+const resultsWith = (runs: FanoutRun[], failures: string[] = []) =>
   ({
     machine: {},
     errors: {},
-    fanout: [{ clients: 1000, ...summarizeRuns('fan-out', runs, (run) => run.delayMs) }],
+    fanout: [{ clients: 1000, ...summarizeRuns('fan-out', runs, (run) => run.delayMs), failures }],
   }) as unknown as BenchResults;
 
 const fanoutRow = (table: string) => table.split('\n').find((line) => line.startsWith('(3) fan-out'));
@@ -27,6 +27,13 @@ describe('the results table', () => {
     expect(row).toContain('14 ms / 61 ms / 122 ms (p99 of the runs: 107 ms, 49 ms, 61 ms)');
     expect(row).toContain('NOT met');
     expect(row).toContain('median of 3 runs; median run: gateway CPU 55%');
+  });
+
+  it('says how many runs failed beside the median of those that completed', () => {
+    const row = fanoutRow(
+      renderResultsTable(resultsWith([fanoutRun(14, 60, 61), fanoutRun(13, 49, 51)], ['did not open'])),
+    );
+    expect(row).toContain('median of 2 runs (1 failed); median run: gateway CPU 51%');
   });
 
   it('shows a single run without a list of runs', () => {

@@ -67,12 +67,12 @@ function workRows(work: WorkPerEvent, over: string): Row[] {
     Object.entries(micros)
       .map(([name, value]) => `${name} ${Math.round(value)}`)
       .join(', ');
-  const waited = Object.values(runQueueMicros ?? {}).reduce((sum, micros) => sum + micros, 0);
+  const waited = Object.values(runQueueMicros).reduce((sum, micros) => sum + micros, 0);
   return [
     ['    CPU per event', `${Math.round(totalMicros(work))} µs: ${each(cpuMicros)}`, '', '', over],
     [
       '    waiting for a core, per event',
-      runQueueMicros ? `${Math.round(waited)} µs: ${each(runQueueMicros)}` : '– (not measured)',
+      `${Math.round(waited)} µs: ${each(runQueueMicros)}`,
       '',
       '',
       'threads ready to run, not running (schedstat)',
@@ -268,7 +268,9 @@ export function renderResultsTable(results: BenchResults): string {
         eachRunOf(point.runs, (run) => run.delayMs.p99, 'p99 of the runs'),
       isTarget ? 'p99 ≤ 50 ms' : '',
       isTarget ? verdict(medianP99Ms === null ? null : medianP99Ms <= 50) : '',
-      `median of ${point.runs.length} runs; median run: gateway CPU ${Math.round(medianRun.gatewayCpuPercent ?? 0)}%, ` +
+      `median of ${point.runs.length} runs` +
+        (point.failures.length ? ` (${point.failures.length} failed)` : '') +
+        `; median run: gateway CPU ${Math.round(medianRun.gatewayCpuPercent ?? 0)}%, ` +
         `bench ${Math.round(medianRun.benchCpuPercent)}%, ${medianRun.clientsCompleted} completed`,
     ]);
   }

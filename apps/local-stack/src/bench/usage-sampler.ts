@@ -55,7 +55,6 @@ export class UsageSampler {
     private readonly intervalMs = 250,
     private readonly readUsage: (pid: number) => ProcessUsage | null = readProcessUsage,
     private readonly readMachine: () => number | null = readMachineBusySeconds,
-    private readonly readRunQueue: (pid: number) => number | null = readRunQueueSeconds,
   ) {}
 
   start(): void {
@@ -133,7 +132,7 @@ export class UsageSampler {
     for (const process of this.processes) {
       const readings = new Map<number, number>();
       for (const pid of process.pids()) {
-        const seconds = this.readRunQueue(pid);
+        const seconds = readRunQueueSeconds(pid);
         if (seconds !== null) readings.set(pid, seconds);
       }
       out.set(process.name, readings);
