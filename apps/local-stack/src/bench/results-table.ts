@@ -155,18 +155,17 @@ export function renderResultsTable(results: BenchResults): string {
     const { medianRun } = latency;
     const e = medianRun.endToEndMs;
     const p = medianRun.parameters;
-    const eachRun = (pick: (run: typeof medianRun) => number | null) => eachRunOf(latency.runs, pick);
     const run = `median of ${latency.runs.length} runs; ${p.sessions} sessions, ${perSecond(medianRun.deliveredPerSecond)} delivered, ${p.frameBytes} B, n=${e.count}`;
     rows.push([
       '(1) added latency p50',
-      `${ms(latency.medianP50Ms)}${eachRun((r) => r.endToEndMs.p50)}`,
+      `${ms(latency.medianP50Ms)}${eachRunOf(latency.runs, (r) => r.endToEndMs.p50)}`,
       '≤ 3 ms',
       verdict(latency.medianP50Ms === null ? null : latency.medianP50Ms <= 3),
       run,
     ]);
     rows.push([
       '(1) added latency p99',
-      `${ms(latency.medianP99Ms)}${eachRun((r) => r.endToEndMs.p99)}`,
+      `${ms(latency.medianP99Ms)}${eachRunOf(latency.runs, (r) => r.endToEndMs.p99)}`,
       '≤ 15 ms',
       verdict(latency.medianP99Ms === null ? null : latency.medianP99Ms <= 15),
       run,
