@@ -205,6 +205,35 @@ describe('EventProjector', () => {
     expect(projection.order).toEqual([1, 2, 3, 4]);
   });
 
+  it('reads back only what its feed missed, not the events the feed has yet to bring', async () => {
+    start();
+    await waitFor(() => fanout.feed !== undefined, { what: 'leading' });
+    publishLive(1, undefined);
+    await projectedAll(1);
+    // 2 is stored but never fed; 3 is fed; 4…2,000 are stored already, the feed a little behind them.
+    stream.messages.push(message(2));
+    publishLive(3, 2);
+    stream.messages.push(...range(4, 2_000).map((seq) => message(seq, 'sesn_a', seq - 1)));
+    await waitFor(() => projection.projected.has(3), { what: 'event 3 projected' });
+    for (let seq = 4; seq <= 2_000; seq++) fanout.feed!(stream.messages[seq - 1]);
+    await projectedAll(2_000);
+    expect(projection.order).toEqual(range(1, 2_000));
+    // The first message ever fed follows nothing known, so 1 was read back too.
+    expect(projector.stats().eventsReadBack).toBe(3);
+  });
+
+  it('reads back to the stream’s end when its feed falls silent with events stored after it', async () => {
+    start();
+    await waitFor(() => fanout.feed !== undefined, { what: 'leading' });
+    publishLive(1, undefined);
+    await projectedAll(1);
+    // The feed brings 2, then nothing more: 3…5 are stored all the same.
+    publishLive(2, 1);
+    stream.messages.push(...range(3, 5).map((seq) => message(seq)));
+    await projectedAll(5);
+    expect(projection.order).toEqual(range(1, 5));
+  });
+
   it('never moves the checkpoint past an event of a session set aside, also when it is retried piece by piece', async () => {
     // sesn_s's row is locked twice (the session is set aside and retried); then its batch fails as a
     // whole because of event 2, which PostgreSQL refuses on its own: it is left out, 3 and 5 are not.

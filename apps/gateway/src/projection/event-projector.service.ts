@@ -61,6 +61,12 @@ const MAX_REFUSALS = 5;
 const FIRST_REFUSAL_RETRY_MS = 200;
 /** A read-back that got nothing (NATS slow, or the messages deleted) is tried again after this. */
 const READ_BACK_RETRY_MS = 1_000;
+/**
+ * A live feed that delivered within this long is taken to be working: a read-back stops at the last
+ * message it delivered, as the feed brings the rest. Silent for longer (it may be stuck), a read-back
+ * goes to the stream's end. Shorter than the quiet second (LEASE_RENEW_MS) that sends for a read-back.
+ */
+const FEED_SILENT_MS = 500;
 /** A piece of a batch projected apart: fenced by the lease, but the checkpoint stays (GREATEST keeps it). */
 const CHECKPOINT_UNMOVED = 0;
 
@@ -96,6 +102,8 @@ export class EventProjector implements OnApplicationBootstrap, OnModuleDestroy {
   private through = 0;
   /** The live feed missed messages after `tail`: they are to be read back from the stream. */
   private behind = true;
+  /** The last message the live feed delivered (taken or not), and when. */
+  private fed = { seq: 0, at: Number.NEGATIVE_INFINITY };
   /** Taken in, not projected yet, in stream order. */
   private held: HeldEvent[] = [];
   /** When the oldest held event was taken in. */
@@ -267,6 +275,7 @@ export class EventProjector implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** A message from the fan-out: taken when it follows the last one taken, else read back later. */
   private readonly takeLive = (message: FedMessage): void => {
+    this.fed = { seq: message.seq, at: performance.now() };
     if (message.seq <= this.tail) return;
     if (message.previousSeq !== this.tail || this.room() === 0) {
       if (this.room() === 0 && !this.overflowing) {
@@ -276,6 +285,8 @@ export class EventProjector implements OnApplicationBootstrap, OnModuleDestroy {
         );
       }
       this.behind = true;
+      // At once, not after a quiet second: the read-back stops at this message while the feed works.
+      this.wake?.();
       return;
     }
     this.take(message);
@@ -306,16 +317,24 @@ export class EventProjector implements OnApplicationBootstrap, OnModuleDestroy {
     return { seq, sessionId, number: eventNumberOf(header(Header.EventNumber)), event, body };
   }
 
-  /** Takes in what the live feed missed, a batch at a time, up to the stream's newest message. */
+  /**
+   * Takes in what the live feed missed, a batch at a time: up to the last message the feed delivered,
+   * or to the stream's newest when the feed has been silent. A read-back going further than the feed
+   * would race ahead of it under load (the feed a little behind the stream's end), taking every event
+   * a second time while the feed's copies are dropped as already taken.
+   */
   private async readBack(): Promise<void> {
     // Cleared first: a live message let go while this reads sets it again, for another round.
     this.behind = false;
     try {
-      const { first, last } = await this.stream.bounds();
+      const bounds = await this.stream.bounds();
+      const feedWorks = performance.now() - this.fed.at < FEED_SILENT_MS;
+      const last = feedWorks ? Math.min(bounds.last, this.fed.seq) : bounds.last;
       // Aged out of the stream: nothing to read there any more.
-      if (first > this.tail + 1) this.tail = first - 1;
-      const messages =
-        last > this.tail ? await this.stream.readAfter(this.tail, Math.min(MAX_BATCH, this.room())) : [];
+      if (bounds.first > this.tail + 1) this.tail = bounds.first - 1;
+      // No more messages than sequences up to `last` (past it only when some of those were deleted).
+      const max = Math.min(MAX_BATCH, this.room(), last - this.tail);
+      const messages = max > 0 ? await this.stream.readAfter(this.tail, max) : [];
       for (const message of messages) {
         if (message.seq <= this.tail) continue;
         this.take(message);
