@@ -67,6 +67,11 @@ const READ_BACK_RETRY_MS = 1_000;
  * goes to the stream's end. Shorter than the quiet second (LEASE_RENEW_MS) that sends for a read-back.
  */
 const FEED_SILENT_MS = 500;
+/**
+ * Most live messages kept while a read-back fills the gap before them (on top of MAX_HELD). A round
+ * of read-back takes tens of milliseconds, in which the feed brings a few hundred at full speed.
+ */
+const MAX_AHEAD = 2_000;
 /** A piece of a batch projected apart: fenced by the lease, but the checkpoint stays (GREATEST keeps it). */
 const CHECKPOINT_UNMOVED = 0;
 
@@ -104,6 +109,12 @@ export class EventProjector implements OnApplicationBootstrap, OnModuleDestroy {
   private behind = true;
   /** The last message the live feed delivered (taken or not), and when. */
   private fed = { seq: 0, at: Number.NEGATIVE_INFINITY };
+  /**
+   * Live messages that came after a gap in what was taken, one after another: taken once a read-back
+   * has filled the gap. Dropping them instead would leave the read-back chasing the feed under load,
+   * each round letting go of what the feed brought meanwhile.
+   */
+  private ahead: FedMessage[] = [];
   /** Taken in, not projected yet, in stream order. */
   private held: HeldEvent[] = [];
   /** When the oldest held event was taken in. */
@@ -270,28 +281,51 @@ export class EventProjector implements OnApplicationBootstrap, OnModuleDestroy {
     this.leadership++;
     this.leaseLost = false;
     this.held = [];
+    this.ahead = [];
     this.parked.clear();
   }
 
-  /** A message from the fan-out: taken when it follows the last one taken, else read back later. */
+  /**
+   * A message from the fan-out: taken when it follows the last one taken; after a gap, kept ahead
+   * while the read-back fills the gap; without room, read back later.
+   */
   private readonly takeLive = (message: FedMessage): void => {
     this.fed = { seq: message.seq, at: performance.now() };
     if (message.seq <= this.tail) return;
-    if (message.previousSeq !== this.tail || this.room() === 0) {
-      if (this.room() === 0 && !this.overflowing) {
-        this.overflowing = true;
-        this.logger.warn(
-          `${MAX_HELD} events wait for the projection; the next are read back from the stream`,
-        );
-      }
-      this.behind = true;
-      // At once, not after a quiet second: the read-back stops at this message while the feed works.
+    const room = this.room();
+    if (this.ahead.length === 0 && message.previousSeq === this.tail && room > 0) {
+      this.take(message);
       this.wake?.();
       return;
     }
-    this.take(message);
+    const last = this.ahead.at(-1);
+    if (last && message.previousSeq === last.seq && this.ahead.length < MAX_AHEAD) {
+      this.ahead.push(message);
+      return;
+    }
+    if (!last && room > 0) this.ahead.push(message);
+    if (room === 0 && !this.overflowing) {
+      this.overflowing = true;
+      this.logger.warn(`${MAX_HELD} events wait for the projection; the next are read back from the stream`);
+    }
+    this.behind = true;
+    // At once, not after a quiet second.
     this.wake?.();
   };
+
+  /** The last sequence before the messages kept ahead: what a read-back must reach to take them. */
+  private gapEnd(): number | undefined {
+    const first = this.ahead[0];
+    return first && (first.previousSeq ?? first.seq - 1);
+  }
+
+  /** Takes the messages kept ahead once nothing is missing before them. */
+  private takeAhead(): void {
+    const end = this.gapEnd();
+    if (end === undefined || this.tail < end) return;
+    for (const message of this.ahead) if (message.seq > this.tail) this.take(message);
+    this.ahead = [];
+  }
 
   private take(message: FedMessage): void {
     this.tail = message.seq;
@@ -318,10 +352,10 @@ export class EventProjector implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   /**
-   * Takes in what the live feed missed, a batch at a time: up to the last message the feed delivered,
-   * or to the stream's newest when the feed has been silent. A read-back going further than the feed
-   * would race ahead of it under load (the feed a little behind the stream's end), taking every event
-   * a second time while the feed's copies are dropped as already taken.
+   * Takes in what the live feed missed, a batch at a time: up to the messages kept ahead, else up to
+   * the last message the feed delivered, or to the stream's newest when the feed has been silent. A
+   * read-back going further than the feed would race ahead of it under load (the feed a little behind
+   * the stream's end), taking every event a second time while the feed's copies are dropped.
    */
   private async readBack(): Promise<void> {
     // Cleared first: a live message let go while this reads sets it again, for another round.
@@ -329,7 +363,7 @@ export class EventProjector implements OnApplicationBootstrap, OnModuleDestroy {
     try {
       const bounds = await this.stream.bounds();
       const feedWorks = performance.now() - this.fed.at < FEED_SILENT_MS;
-      const last = feedWorks ? Math.min(bounds.last, this.fed.seq) : bounds.last;
+      const last = this.gapEnd() ?? (feedWorks ? Math.min(bounds.last, this.fed.seq) : bounds.last);
       // Aged out of the stream: nothing to read there any more.
       if (bounds.first > this.tail + 1) this.tail = bounds.first - 1;
       // No more messages than sequences up to `last` (past it only when some of those were deleted).
@@ -340,13 +374,18 @@ export class EventProjector implements OnApplicationBootstrap, OnModuleDestroy {
         this.take(message);
         this.counts.eventsReadBack++;
       }
-      if (this.tail >= last) {
-        if (this.overflowing) this.logger.log('the projection caught up with the stream');
-        this.overflowing = false;
+      this.takeAhead();
+      // What the feed brought and let go (no room, or too many kept ahead) is read back next round.
+      if (this.ahead.length === 0 && this.fed.seq > this.tail) this.behind = true;
+      if (this.tail < last) {
+        this.behind = true;
+        if (messages.length === 0) await sleep(READ_BACK_RETRY_MS, this.stopping.signal);
         return;
       }
-      this.behind = true;
-      if (messages.length === 0) await sleep(READ_BACK_RETRY_MS, this.stopping.signal);
+      if (this.overflowing && !this.behind) {
+        this.logger.log('the projection caught up with the stream');
+        this.overflowing = false;
+      }
     } catch (error) {
       this.behind = true;
       throw error;
