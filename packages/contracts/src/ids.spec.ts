@@ -22,4 +22,8 @@ describe('ids', () => {
     expect(eventId('sesn_a', 7, 0)).not.toBe(eventId('sesn_b', 7, 0));
     expect(isId('event', eventId('sesn_a', 7, 0))).toBe(true);
   });
+
+  it('derives the same event ids in every release: a record folded again after an upgrade is recognized', () => {
+    expect(eventId('sesn_a', 7, 0)).toBe('sevt_dhed7nm9x9hgj1a4vh27x3r2ff');
+  });
 });

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'crypto';
+import { hash, randomBytes } from 'crypto';
 
 // Crockford base32, lower case: sortable, unambiguous, URL- and NATS-subject-safe.
 const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
@@ -74,7 +74,8 @@ export const newCommandId = (now = Date.now()) => IdPrefix.command + sortableBod
  * the same raw record always yields the same event ids, which is what makes re-folding idempotent.
  */
 export function eventId(sessionId: string, rawSeq: number, index: number): string {
-  const digest = createHash('sha256').update(`${sessionId}:${rawSeq}:${index}`).digest();
+  // The one-shot `hash` takes half the time of a Hash object on inputs this short (one per event).
+  const digest = hash('sha256', `${sessionId}:${rawSeq}:${index}`, 'buffer');
   return IdPrefix.event + encodeBytes(digest, 26);
 }
 
