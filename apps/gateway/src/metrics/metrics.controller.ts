@@ -53,6 +53,12 @@ export class MetricsController {
         value: projection.held,
       },
       {
+        name: 'gateway_projection_events_kept_ahead',
+        help: 'Live events kept while a read-back fills the gap before them (at most 2000).',
+        type: 'gauge',
+        value: projection.ahead,
+      },
+      {
         name: 'gateway_projection_events_set_aside',
         help: 'Events of sessions whose row another transaction keeps locked.',
         type: 'gauge',

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { Header, natsNames } from '@lap/contracts';
 import { waitFor } from '@lap/testing';
 import type { EventFanout, FedMessage, StreamFeed } from '../events/event-fanout.service';
@@ -166,7 +167,10 @@ describe('EventProjector', () => {
     legacyFloor = undefined;
     legacyDeleted = false;
   });
-  afterEach(() => projector?.onModuleDestroy());
+  afterEach(async () => {
+    await projector?.onModuleDestroy();
+    jest.restoreAllMocks();
+  });
 
   it('reads back the history first, even when the first live event comes during the read-back', async () => {
     stream.messages = range(1, 5).map((seq) => message(seq));
@@ -206,6 +210,11 @@ describe('EventProjector', () => {
   });
 
   it('keeps what the feed brings while a read-back fills a gap, and reads back only what it missed', async () => {
+    // The feed counts as working for 500 ms after it delivered; the monotonic clock runs at a tenth of
+    // its speed here, so that a slow machine cannot make it silent between the read-back's rounds.
+    const realNow = performance.now.bind(performance);
+    const startedAt = realNow();
+    jest.spyOn(performance, 'now').mockImplementation(() => startedAt + (realNow() - startedAt) / 10);
     start();
     await waitFor(() => fanout.feed !== undefined, { what: 'leading' });
     publishLive(1, undefined);
@@ -224,6 +233,32 @@ describe('EventProjector', () => {
     expect(projection.order).toEqual(range(1, 5_000));
     // 2, and the 998 the feed brought once 2,000 were kept: not the ones it had yet to bring.
     expect(projector.stats().eventsReadBack).toBe(999);
+  });
+
+  it('after losing the lease and taking it again at once, reads back at once what the feed brought meanwhile', async () => {
+    stream.messages = range(1, 3).map((seq) => message(seq));
+    start();
+    await projectedAll(3);
+    const moveCheckpoint = leases.moveCheckpoint.bind(leases);
+    let steals = 1;
+    leases.moveCheckpoint = async (lease, seq) => {
+      if (steals-- > 0) throw new ProjectionLeaseLostError(lease);
+      return moveCheckpoint(lease, seq);
+    };
+    const reads: number[][] = [];
+    const readAfter = stream.readAfter.bind(stream);
+    stream.readAfter = async (afterSeq, max) => {
+      const read = await readAfter(afterSeq, max);
+      reads.push(read.map((m) => m.seq));
+      return read;
+    };
+    // 4's commit finds the lease gone; 5 reaches the fan-out while the projection is detached from it.
+    publishLive(4, 3);
+    stream.messages.push(message(5, 'sesn_a', 4));
+    await projectedAll(5);
+    expect(steals).toBeLessThan(0);
+    // The first read-back under the new lease reads both (not 4 alone, 5 after a quiet second).
+    expect(reads[0]).toEqual([4, 5]);
   });
 
   it('reads back to the stream’s end when its feed falls silent with events stored after it', async () => {

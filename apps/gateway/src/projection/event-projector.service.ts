@@ -173,6 +173,7 @@ export class EventProjector implements OnApplicationBootstrap, OnModuleDestroy {
       leading: this.leading,
       tail: this.tail,
       held: this.held.length,
+      ahead: this.ahead.length,
       parked: this.parked.count,
       ...this.counts,
     };
@@ -229,6 +230,8 @@ export class EventProjector implements OnApplicationBootstrap, OnModuleDestroy {
     this.leaseLost = false;
     this.tail = this.through = checkpoint;
     this.behind = true;
+    // What the feed delivered before is no guide: it brought more while detached.
+    this.fed = { seq: 0, at: Number.NEGATIVE_INFINITY };
     this.fanout.feedEvery(this.takeLive);
     const leadership = this.leadership;
     this.renewal = setInterval(() => {
@@ -309,8 +312,8 @@ export class EventProjector implements OnApplicationBootstrap, OnModuleDestroy {
       this.logger.warn(`${MAX_HELD} events wait for the projection; the next are read back from the stream`);
     }
     this.behind = true;
-    // At once, not after a quiet second.
-    this.wake?.();
+    // At once, not after a quiet second; without room there is nothing to do until a batch is written.
+    if (room > 0) this.wake?.();
   };
 
   /** The last sequence before the messages kept ahead: what a read-back must reach to take them. */
@@ -376,7 +379,7 @@ export class EventProjector implements OnApplicationBootstrap, OnModuleDestroy {
       }
       this.takeAhead();
       // What the feed brought and let go (no room, or too many kept ahead) is read back next round.
-      if (this.ahead.length === 0 && this.fed.seq > this.tail) this.behind = true;
+      if (this.ahead.length === 0 && this.fed.seq > this.tail && this.tail < bounds.last) this.behind = true;
       if (this.tail < last) {
         this.behind = true;
         if (messages.length === 0) await sleep(READ_BACK_RETRY_MS, this.stopping.signal);
