@@ -157,6 +157,13 @@ describe('EventProjector', () => {
       what: `events 1…${last} projected and the checkpoint at ${last}`,
       timeoutMs: 10_000,
     });
+  /** Starts, and has event 1 come through the live feed (the first it ever brings) and projected. */
+  const startWithOneLiveEvent = async () => {
+    start();
+    await waitFor(() => fanout.feed !== undefined, { what: 'leading' });
+    publishLive(1, undefined);
+    await projectedAll(1);
+  };
   const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
   beforeEach(() => {
@@ -197,10 +204,7 @@ describe('EventProjector', () => {
   });
 
   it('takes live events in order, and reads back the ones its feed missed', async () => {
-    start();
-    await waitFor(() => fanout.feed !== undefined, { what: 'leading' });
-    publishLive(1, undefined);
-    await projectedAll(1);
+    await startWithOneLiveEvent();
     publishLive(2, 1);
     // 3 is stored but the feed never brings it; 4 follows it.
     stream.messages.push(message(3));
@@ -215,10 +219,7 @@ describe('EventProjector', () => {
     const realNow = performance.now.bind(performance);
     const startedAt = realNow();
     jest.spyOn(performance, 'now').mockImplementation(() => startedAt + (realNow() - startedAt) / 10);
-    start();
-    await waitFor(() => fanout.feed !== undefined, { what: 'leading' });
-    publishLive(1, undefined);
-    await projectedAll(1);
+    await startWithOneLiveEvent();
     // 2 is stored but never fed. While its read-back is held up, the feed brings 3…3,000: more than
     // are kept ahead (2,000). 3,001…5,000 are stored already, the feed a little behind them.
     let open!: () => void;
@@ -262,10 +263,7 @@ describe('EventProjector', () => {
   });
 
   it('reads back to the stream’s end when its feed falls silent with events stored after it', async () => {
-    start();
-    await waitFor(() => fanout.feed !== undefined, { what: 'leading' });
-    publishLive(1, undefined);
-    await projectedAll(1);
+    await startWithOneLiveEvent();
     // The feed brings 2, then nothing more: 3…5 are stored all the same.
     publishLive(2, 1);
     stream.messages.push(...range(3, 5).map((seq) => message(seq)));
@@ -385,10 +383,7 @@ describe('EventProjector', () => {
   });
 
   it('lingers by a monotonic clock: a wall clock stepped back does not hold a batch', async () => {
-    start();
-    await waitFor(() => fanout.feed !== undefined, { what: 'leading' });
-    publishLive(1, undefined);
-    await projectedAll(1);
+    await startWithOneLiveEvent();
     const realNow = Date.now.bind(Date);
     const stepped = jest.spyOn(Date, 'now').mockImplementation(() => realNow() - 60_000);
     try {
