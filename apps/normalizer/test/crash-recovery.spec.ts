@@ -212,12 +212,13 @@ describe('normalizer crash windows (real NATS)', () => {
   });
 
   it('a replica stopped in the middle of the work leaves no gap and no repeat for the next one', async () => {
-    // Enough records that the replica is still busy when it is stopped (runs of them fold quickly).
+    // Enough records that the replica is still busy when it is stopped: runs of them fold quickly, and
+    // the first are counted once their state is written, a save delay (100 ms) after they were folded.
     const sessions = Array.from({ length: 10 }, (_, variant) => ({
       writer: new RawSessionWriter(nats.client, nats.names, newSessionId()),
-      records: generatedSession(variant, 100),
+      records: generatedSession(variant, 300),
     }));
-    for (let index = 0; index < 100; index++) {
+    for (let index = 0; index < 300; index++) {
       await Promise.all(sessions.map(({ writer, records }) => writer.append(records[index])));
     }
     const first = await start();
@@ -226,7 +227,7 @@ describe('normalizer crash windows (real NATS)', () => {
       what: 'the first replica to be under way',
     });
     await stop(first);
-    expect(first.metrics.snapshot().normalizer_records_folded_total).toBeLessThan(1_000);
+    expect(first.metrics.snapshot().normalizer_records_folded_total).toBeLessThan(3_000);
 
     await start();
     for (const { writer } of sessions) {
