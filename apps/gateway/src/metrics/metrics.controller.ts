@@ -48,7 +48,7 @@ export class MetricsController {
       },
       {
         name: 'gateway_projection_events_waiting',
-        help: 'Events taken in and not projected yet (at most 10000 with those set aside).',
+        help: 'Events taken in and not projected yet (at most 10000 with those set aside, plus up to 2000 taken from those kept ahead).',
         type: 'gauge',
         value: projection.held,
       },

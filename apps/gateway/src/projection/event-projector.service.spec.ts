@@ -263,6 +263,7 @@ describe('EventProjector', () => {
   });
 
   it('reads back to the stream’s end when its feed falls silent with events stored after it', async () => {
+    // The other side of stopping at the feed's last message: a feed that may be stuck is not waited for.
     await startWithOneLiveEvent();
     // The feed brings 2, then nothing more: 3…5 are stored all the same.
     publishLive(2, 1);

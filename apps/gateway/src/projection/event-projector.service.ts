@@ -39,8 +39,9 @@ const MAX_BATCH = 1_000;
  */
 const LINGER_MS = 50;
 /**
- * Most events held in memory, not projected yet. Past it, live events are let go and read back from
- * the stream once there is room: a database outage costs the stream's retention, not the gateway's memory.
+ * Most events held in memory, not projected yet (up to MAX_AHEAD more when the messages kept ahead are
+ * taken). Past it, live events are let go and read back from the stream once there is room: a database
+ * outage costs the stream's retention, not the gateway's memory.
  */
 const MAX_HELD = 10_000;
 const MAX_DATABASE_RETRY_MS = 30_000;
@@ -289,8 +290,9 @@ export class EventProjector implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   /**
-   * A message from the fan-out: taken when it follows the last one taken; after a gap, kept ahead
-   * while the read-back fills the gap; without room, read back later.
+   * A message from the fan-out: taken when it follows the last one taken. After a gap it is kept ahead
+   * while the read-back fills the gap: the first one only when there is room, the ones following it
+   * up to MAX_AHEAD. Any other is let go, to be read back later.
    */
   private readonly takeLive = (message: FedMessage): void => {
     this.fed = { seq: message.seq, at: performance.now() };
