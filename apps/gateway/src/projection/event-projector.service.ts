@@ -108,8 +108,9 @@ export class EventProjector implements OnApplicationBootstrap, OnModuleDestroy {
   private through = 0;
   /** The live feed missed messages after `tail`: they are to be read back from the stream. */
   private behind = true;
-  /** The last message the live feed delivered (taken or not), and when. */
-  private fed = { seq: 0, at: Number.NEGATIVE_INFINITY };
+  /** The last message the live feed delivered (taken or not), and when (two fields: set per message). */
+  private fedSeq = 0;
+  private fedAt = Number.NEGATIVE_INFINITY;
   /**
    * Live messages that came after a gap in what was taken, one after another: taken once a read-back
    * has filled the gap. Dropping them instead would leave the read-back chasing the feed under load,
@@ -232,7 +233,8 @@ export class EventProjector implements OnApplicationBootstrap, OnModuleDestroy {
     this.tail = this.through = checkpoint;
     this.behind = true;
     // What the feed delivered before is no guide: it brought more while detached.
-    this.fed = { seq: 0, at: Number.NEGATIVE_INFINITY };
+    this.fedSeq = 0;
+    this.fedAt = Number.NEGATIVE_INFINITY;
     this.fanout.feedEvery(this.takeLive);
     const leadership = this.leadership;
     this.renewal = setInterval(() => {
@@ -295,7 +297,8 @@ export class EventProjector implements OnApplicationBootstrap, OnModuleDestroy {
    * up to MAX_AHEAD. Any other is let go, to be read back later.
    */
   private readonly takeLive = (message: FedMessage): void => {
-    this.fed = { seq: message.seq, at: performance.now() };
+    this.fedSeq = message.seq;
+    this.fedAt = performance.now();
     if (message.seq <= this.tail) return;
     const room = this.room();
     if (this.ahead.length === 0 && message.previousSeq === this.tail && room > 0) {
@@ -367,8 +370,8 @@ export class EventProjector implements OnApplicationBootstrap, OnModuleDestroy {
     this.behind = false;
     try {
       const bounds = await this.stream.bounds();
-      const feedWorks = performance.now() - this.fed.at < FEED_SILENT_MS;
-      const last = this.gapEnd() ?? (feedWorks ? Math.min(bounds.last, this.fed.seq) : bounds.last);
+      const feedWorks = performance.now() - this.fedAt < FEED_SILENT_MS;
+      const last = this.gapEnd() ?? (feedWorks ? Math.min(bounds.last, this.fedSeq) : bounds.last);
       // Aged out of the stream: nothing to read there any more.
       if (bounds.first > this.tail + 1) this.tail = bounds.first - 1;
       // No more messages than sequences up to `last` (past it only when some of those were deleted).
@@ -381,7 +384,7 @@ export class EventProjector implements OnApplicationBootstrap, OnModuleDestroy {
       }
       this.takeAhead();
       // What the feed brought and let go (no room, or too many kept ahead) is read back next round.
-      if (this.ahead.length === 0 && this.fed.seq > this.tail && this.tail < bounds.last) this.behind = true;
+      if (this.ahead.length === 0 && this.fedSeq > this.tail && this.tail < bounds.last) this.behind = true;
       if (this.tail < last) {
         this.behind = true;
         if (messages.length === 0) await sleep(READ_BACK_RETRY_MS, this.stopping.signal);
