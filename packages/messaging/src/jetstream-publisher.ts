@@ -139,11 +139,8 @@ export class JetStreamPublisher {
 }
 
 function toHeaders({ msgId, expectLastSubjectSeq, headers }: JetStreamPublishOptions) {
-  return toNatsHeaders({
-    ...headers,
-    ...(msgId === undefined ? {} : { 'Nats-Msg-Id': msgId }),
-    ...(expectLastSubjectSeq === undefined
-      ? {}
-      : { 'Nats-Expected-Last-Subject-Sequence': String(expectLastSubjectSeq) }),
+  return toNatsHeaders(headers, {
+    'Nats-Msg-Id': msgId,
+    'Nats-Expected-Last-Subject-Sequence': expectLastSubjectSeq,
   });
 }

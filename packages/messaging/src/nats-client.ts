@@ -2,6 +2,7 @@ import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import { JetStreamPublisher } from './jetstream-publisher';
+import { usePooledTextEncoding } from './pooled-text-encoding';
 
 export interface NatsClientOptions {
   url: string;
@@ -28,6 +29,7 @@ export class NatsClient {
   }
 
   static async connect(options: NatsClientOptions): Promise<NatsClient> {
+    usePooledTextEncoding();
     const connection = await connect({
       servers: options.url,
       name: options.name,

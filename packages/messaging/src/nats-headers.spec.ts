@@ -20,8 +20,21 @@ describe('NATS headers', () => {
     expect(() => toNatsHeaders({ 'Bad\nKey': 'v' })).toThrow(/\\r or \\n/);
   });
 
+  it('join several records, numbers written out and undefined values left out', () => {
+    const wire = (
+      toNatsHeaders(
+        { 'Lap-Session-Id': 'sesn_1' },
+        { 'Nats-Msg-Id': undefined, 'Nats-Expected-Last-Subject-Sequence': 42 },
+      ) as MsgHdrsImpl
+    ).encode();
+    expect(new TextDecoder().decode(wire)).toBe(
+      'NATS/1.0\r\nLap-Session-Id: sesn_1\r\nNats-Expected-Last-Subject-Sequence: 42\r\n\r\n',
+    );
+  });
+
   it('has nothing to say about no headers', () => {
     expect(toNatsHeaders(undefined)).toBeUndefined();
+    expect(toNatsHeaders({}, { 'Nats-Msg-Id': undefined })).toBeUndefined();
     expect(fromNatsHeaders(undefined)).toEqual({});
   });
 

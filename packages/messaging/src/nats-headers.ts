@@ -1,25 +1,49 @@
 import { MsgHdrsImpl, type Msg, type MsgHdrs } from '@nats-io/nats-core';
 import type { JsMsg } from '@nats-io/jetstream';
+import { encodeText } from './pooled-text-encoding';
 
 const LINE_BREAK = /[\r\n]/;
 const decoder = new TextDecoder();
 
 /**
- * NATS message headers from a plain record (undefined when there are none). Built straight from the
- * record: `headers().set()` looks every key up again and again, and on a hot path (every event
- * published) that garbage was a large part of what the services allocate. A line break would end the
- * header block early, so it is refused as `set` refuses it.
+ * Headers for a message to publish, from plain records (undefined values left out; undefined when no
+ * header remains), written once as the header block nats.js sends. Publishing, nats.js only asks its
+ * headers to `encode()` themselves; its own `MsgHdrs` fills a Map of arrays and walks it to write the
+ * same text: about 7 µs per publish against under 3 this way, and the normalizer publishes every
+ * event. So the result is write-only: reading a header back from it finds nothing. A name must appear
+ * once across the records. A line break would end the block early, so it is refused as `set` refuses it.
  */
-export function toNatsHeaders(values?: Record<string, string>): MsgHdrs | undefined {
-  if (!values) return undefined;
-  const h = new MsgHdrsImpl();
-  for (const key in values) {
-    if (LINE_BREAK.test(key) || LINE_BREAK.test(values[key])) {
-      throw new Error(`NATS header ${JSON.stringify(key)}: names and values cannot contain \\r or \\n`);
+export function toNatsHeaders(
+  ...records: Array<Record<string, string | number | undefined> | undefined>
+): MsgHdrs | undefined {
+  let block = '';
+  for (const values of records) {
+    for (const name in values) {
+      const value = values[name];
+      if (value === undefined) continue;
+      const text = String(value);
+      if (LINE_BREAK.test(name) || LINE_BREAK.test(text)) {
+        throw new Error(`NATS header ${JSON.stringify(name)}: names and values cannot contain \\r or \\n`);
+      }
+      block += `\r\n${name}: ${text}`;
     }
-    h.headers.set(key, [values[key]]);
   }
-  return h;
+  return block === '' ? undefined : new EncodedHeaders(`NATS/1.0${block}\r\n\r\n`);
+}
+
+/** Headers that are only ever encoded: the block is written once, when they are made. */
+class EncodedHeaders extends MsgHdrsImpl {
+  constructor(private readonly block: string) {
+    super();
+  }
+
+  override toString(): string {
+    return this.block;
+  }
+
+  override encode(): Uint8Array {
+    return encodeText(this.block);
+  }
 }
 
 /** A message's headers as a plain record (the first value of each). */
