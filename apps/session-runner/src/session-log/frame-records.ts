@@ -43,16 +43,27 @@ const FRAME_ID = /^(\d+)-(\d+)$/;
 /**
  * The frames not recorded yet, given the last frame id the log holds: Cursor's ids (`<ms>-<seq>`) follow
  * the stream's order, so a frame at or before that id is one a server sent again (a replay) and is
- * dropped. Id-less frames are kept (their message ids tell a repeat), and so is any frame whose id
- * cannot be compared.
+ * dropped, and every frame after the first newer one is new. Id-less frames are kept (their message ids
+ * tell a repeat), and so is any frame whose id cannot be compared. Called on every batch the runner
+ * records, where the first frame is nearly always new: then the batch is returned as it is.
  */
 export function unrecordedFrames(frames: CursorFrame[], lastRecordedId: string | null): CursorFrame[] {
   const last = lastRecordedId === null ? null : FRAME_ID.exec(lastRecordedId);
   if (!last) return frames;
-  return frames.filter((frame) => {
-    const id = frame.id === null ? null : FRAME_ID.exec(frame.id);
-    if (!id) return true;
-    const [ms, seq, lastMs, lastSeq] = [id[1], id[2], last[1], last[2]].map(Number);
-    return ms > lastMs || (ms === lastMs && seq > lastSeq);
-  });
+  const lastMs = Number(last[1]);
+  const lastSeq = Number(last[2]);
+  const kept: CursorFrame[] = [];
+  for (let i = 0; i < frames.length; i++) {
+    const frameId = frames[i].id;
+    const id = frameId === null ? null : FRAME_ID.exec(frameId);
+    if (!id) {
+      kept.push(frames[i]);
+      continue;
+    }
+    const ms = Number(id[1]);
+    if (ms < lastMs || (ms === lastMs && Number(id[2]) <= lastSeq)) continue;
+    if (i === 0) return frames;
+    return kept.concat(frames.slice(i));
+  }
+  return kept;
 }
