@@ -49,6 +49,15 @@ describe('SseParser', () => {
     expect(new SseParser().feed(stream.replace(/\n/g, '\r'))).toEqual(expected);
   });
 
+  it('accepts every kind of line end mixed in one stream, whatever the chunk boundaries', () => {
+    const ends = ['\n', '\r\n', '\r'];
+    let line = 0;
+    const mixed = stream.replace(/\n/g, () => ends[line++ % ends.length]);
+    for (let cut = 1; cut < mixed.length; cut++) {
+      expect(parseInPieces(mixed, [cut])).toEqual(expected);
+    }
+  });
+
   it('does not carry an id over to the next message, and defaults the event name', () => {
     expect(new SseParser().feed('id: 5-1\ndata: a\n\ndata: b\n\n')).toEqual([
       { id: '5-1', event: 'message', data: 'a' },

@@ -12,6 +12,8 @@ export interface SseMessage {
   data: string;
 }
 
+const LF = 0x0a;
+
 export class SseParser {
   private buffer = '';
   /** A chunk ended with CR: if the next one starts with LF, that LF belongs to the same line end. */
@@ -31,20 +33,23 @@ export class SseParser {
     this.pendingCarriageReturn = false;
 
     const messages: SseMessage[] = [];
-    let text = this.buffer + chunk;
+    const text = this.buffer + chunk;
+    // Line ends found with indexOf, not character by character: most streams have no CR at all.
+    let lf = text.indexOf('\n');
+    let cr = text.indexOf('\r');
     let lineStart = 0;
-    for (let i = 0; i < text.length; i++) {
-      const char = text[i];
-      if (char !== '\n' && char !== '\r') continue;
-      this.processLine(text.slice(lineStart, i), messages);
-      if (char === '\r') {
-        if (i + 1 === text.length) this.pendingCarriageReturn = true;
-        else if (text[i + 1] === '\n') i++;
+    while (lf !== -1 || cr !== -1) {
+      const end = cr === -1 || (lf !== -1 && lf < cr) ? lf : cr;
+      this.processLine(text.slice(lineStart, end), messages);
+      lineStart = end + 1;
+      if (end === cr) {
+        if (lineStart === text.length) this.pendingCarriageReturn = true;
+        else if (text.charCodeAt(lineStart) === LF) lineStart++;
       }
-      lineStart = i + 1;
+      if (lf !== -1 && lf < lineStart) lf = text.indexOf('\n', lineStart);
+      if (cr !== -1 && cr < lineStart) cr = text.indexOf('\r', lineStart);
     }
-    text = text.slice(lineStart);
-    this.buffer = text;
+    this.buffer = text.slice(lineStart);
     return messages;
   }
 
