@@ -164,19 +164,41 @@ describe('foldRecord', () => {
     });
 
     it('never changes the state it is given', () => {
-      const state = deepFreeze(foldAll([record.agentCreated(), status('RUNNING'), assistant('a')]).state);
-      const snapshot = JSON.stringify(state);
-      for (const raw of [
-        assistant('b'),
-        thinking(),
-        toolCall({ callId: 'c1', name: 'read_file', status: 'running', args: { path: 'a' } }),
-        record.settled('ERROR', { branches: [{ repoUrl: 'r', branch: 'b' }] }),
-        record.runCreated('run-2'),
-        record.runnerError('unknown_error', 'x'),
-      ]) {
-        foldRecord(state, raw, 10, SESSION, PROCESSED_AT);
+      // Frozen all the way down: a change in place throws. One state with text open, one with tool
+      // calls open (one still taking args, one used) and one completed.
+      const states = [
+        foldAll([record.agentCreated(), status('RUNNING'), assistant('a')]).state,
+        foldAll([
+          record.agentCreated(),
+          status('RUNNING'),
+          toolCall({ callId: 'c1', name: 'read_file', status: 'running', args: { path: 'a' } }),
+          toolCall({ callId: 'c2', name: 'edit_file', status: 'running', args: { path: 'b' } }),
+          toolCall({ callId: 'c3', name: 'grep', status: 'running', args: { pattern: 'x' } }),
+          toolCall({ callId: 'c3', name: 'grep', status: 'completed', result: 'found' }),
+          assistant('using c1'),
+        ]).state,
+      ].map(deepFreeze);
+      expect(states[1].run?.openToolCalls.length).toBeGreaterThan(0);
+      expect(states[1].run?.completedToolCallIds).toEqual(['c3']);
+      for (const state of states) {
+        const snapshot = JSON.stringify(state);
+        for (const raw of [
+          assistant('b'),
+          thinking(),
+          toolCall({ callId: 'c1', name: 'read_file', status: 'running', args: { line: 2 } }),
+          toolCall({ callId: 'c2', name: 'edit_file', status: 'running', args: { text: 'new' } }),
+          toolCall({ callId: 'c1', name: 'read_file', status: 'completed', result: 'done' }),
+          toolCall({ callId: 'c4', name: 'ls', status: 'running', args: {} }),
+          record.settled('ERROR', { branches: [{ repoUrl: 'r', branch: 'b' }] }),
+          record.runCreated('run-2'),
+          record.runnerError('unknown_error', 'x'),
+          record.message('more'),
+          record.interrupt(),
+        ]) {
+          foldRecord(state, raw, 10, SESSION, PROCESSED_AT);
+        }
+        expect(JSON.stringify(state)).toBe(snapshot);
       }
-      expect(JSON.stringify(state)).toBe(snapshot);
     });
 
     it('starts from an empty, JSON-serializable state', () => {
