@@ -85,7 +85,8 @@ async function insertEvents(manager: EntityManager, batches: SessionBatches): Pr
       sessionId,
       event.type,
       body,
-      validDate(event.processed_at) ?? new Date(),
+      // As text: pg formats a Date through a slow path of its own (5% of what the gateway allocated).
+      (validDate(event.processed_at) ?? new Date()).toISOString(),
     ]);
   await manager.query(
     `INSERT INTO session_events (${INSERT_COLUMNS.join(', ')})
