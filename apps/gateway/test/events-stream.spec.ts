@@ -344,8 +344,8 @@ describe('session event stream (SSE)', () => {
           processed_at: new Date().toISOString(),
         };
         return nats.client.js.publish(nats.names.events(sessionId), JSON.stringify(event), {
-          msgID: event.id,
           headers: toNatsHeaders({
+            'Nats-Msg-Id': event.id,
             [Header.SessionId]: sessionId,
             [Header.EventId]: event.id,
             [Header.EventType]: event.type,

@@ -466,6 +466,17 @@ describe('event projection', () => {
       expect(JSON.stringify(listedOdd)).toBe(JSON.stringify(odd.event));
     });
 
+    it('projects an event whose processed_at lies past the year 9999', async () => {
+      const id = await createSession(harness);
+      // JavaScript reads it; its ISO text (+010000-…) is one PostgreSQL refuses, so it must not be sent so.
+      const far = await writer.append(id, agentMessage('far future'), {
+        processedAt: '+010000-01-01T00:00:00.000Z',
+      });
+      const next = await writer.append(id, agentMessage('now'));
+      await waitFor(async () => (await projectedSeq(id)) === next.seq, { what: 'both events projected' });
+      expect(await listedSeqs(id)).toEqual([far.seq, next.seq]);
+    });
+
     it('leaves out an event the database refuses alone, and projects the events around it', async () => {
       const id = await createSession(harness);
       const release = await lockSessionRow(id);

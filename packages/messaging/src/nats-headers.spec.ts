@@ -32,6 +32,18 @@ describe('NATS headers', () => {
     );
   });
 
+  it('take a later record’s value over an earlier one’s, and refuse headers added afterwards', () => {
+    const built = toNatsHeaders(
+      { 'Nats-Msg-Id': 'from-headers', 'Lap-Kept': 'a' },
+      { 'Nats-Msg-Id': 'from-option' },
+    );
+    expect(new TextDecoder().decode((built as MsgHdrsImpl).encode())).toBe(
+      'NATS/1.0\r\nLap-Kept: a\r\nNats-Msg-Id: from-option\r\n\r\n',
+    );
+    // What `js.publish` does with its `msgID` option: it would be lost, so it fails.
+    expect(() => built?.set('Nats-Msg-Id', 'late')).toThrow(/written once/);
+  });
+
   it('has nothing to say about no headers', () => {
     expect(toNatsHeaders(undefined)).toBeUndefined();
     expect(toNatsHeaders({}, { 'Nats-Msg-Id': undefined })).toBeUndefined();

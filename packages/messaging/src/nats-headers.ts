@@ -6,21 +6,23 @@ const LINE_BREAK = /[\r\n]/;
 const decoder = new TextDecoder();
 
 /**
- * Headers for a message to publish, from plain records (undefined values left out; undefined when no
- * header remains), written once as the header block nats.js sends. Publishing, nats.js only asks its
- * headers to `encode()` themselves; its own `MsgHdrs` fills a Map of arrays and walks it to write the
- * same text: about 7 µs per publish against under 3 this way, and the normalizer publishes every
- * event. So the result is write-only: reading a header back from it finds nothing. A name must appear
- * once across the records. A line break would end the block early, so it is refused as `set` refuses it.
+ * Headers for a message to publish, from plain records (undefined values left out, a later record's
+ * value replacing an earlier one's; undefined when no header remains), written once as the header
+ * block nats.js sends. Publishing, nats.js only asks its headers to `encode()` themselves; its own
+ * `MsgHdrs` fills a Map of arrays and walks it to write the same text: about 7 µs per publish against
+ * under 3 this way, and the normalizer publishes every event. So the result is write-only: reading a
+ * header back finds nothing, and adding one throws. A line break would end the block early, so it is
+ * refused as `set` refuses it.
  */
 export function toNatsHeaders(
   ...records: Array<Record<string, string | number | undefined> | undefined>
 ): MsgHdrs | undefined {
   let block = '';
-  for (const values of records) {
+  for (let r = 0; r < records.length; r++) {
+    const values = records[r];
     for (const name in values) {
       const value = values[name];
-      if (value === undefined) continue;
+      if (value === undefined || givenLater(records, r, name)) continue;
       const text = String(value);
       if (LINE_BREAK.test(name) || LINE_BREAK.test(text)) {
         throw new Error(`NATS header ${JSON.stringify(name)}: names and values cannot contain \\r or \\n`);
@@ -29,6 +31,15 @@ export function toNatsHeaders(
     }
   }
   return block === '' ? undefined : new EncodedHeaders(`NATS/1.0${block}\r\n\r\n`);
+}
+
+function givenLater(
+  records: Array<Record<string, unknown> | undefined>,
+  after: number,
+  name: string,
+): boolean {
+  for (let r = after + 1; r < records.length; r++) if (records[r]?.[name] !== undefined) return true;
+  return false;
 }
 
 /** Headers that are only ever encoded: the block is written once, when they are made. */
@@ -43,6 +54,19 @@ class EncodedHeaders extends MsgHdrsImpl {
 
   override encode(): Uint8Array {
     return encodeText(this.block);
+  }
+
+  // A header added here would not be sent (e.g. `js.publish` adding `Nats-Msg-Id` for its `msgID`).
+  override set(): never {
+    throw new Error('these NATS headers are written once: give every header to toNatsHeaders');
+  }
+
+  override append(): never {
+    return this.set();
+  }
+
+  override delete(): never {
+    return this.set();
   }
 }
 

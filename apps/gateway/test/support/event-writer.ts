@@ -20,14 +20,14 @@ export class EventWriter {
   async append(
     sessionId: string,
     body: SessionEventBody,
-    overrides: { sessionHeader?: string } = {},
+    overrides: { sessionHeader?: string; processedAt?: string } = {},
   ): Promise<{ seq: number; event: SessionEvent }> {
     const index = (this.counters.get(sessionId) ?? 0) + 1;
     this.counters.set(sessionId, index);
     const event = {
       ...body,
       id: eventId(sessionId, index, 0),
-      processed_at: new Date().toISOString(),
+      processed_at: overrides.processedAt ?? new Date().toISOString(),
     } as SessionEvent;
     const { seq } = await this.log.append(this.names.events(sessionId), event, {
       msgId: event.id,
