@@ -13,6 +13,8 @@ export function encodeText(text = ''): Uint8Array<ArrayBuffer> {
  * Makes nats.js encode through {@link encodeText}: it encodes every protocol line (`HPUB …`) and every
  * header block it sends with its one shared TextEncoder, so each publish paid for two fresh
  * ArrayBuffers. The bytes are the same (both write UTF-8, a lone surrogate as U+FFFD). Idempotent.
+ * For its TCP transport only: the websocket one (`wsconnect`) sends `frame.buffer`, which for a pooled
+ * slice is the whole pool.
  */
 export function usePooledTextEncoding(): void {
   TE.encode = encodeText;
