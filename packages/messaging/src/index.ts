@@ -12,4 +12,3 @@ export * from './json-codec';
 export type { KV, KvEntry } from '@nats-io/kv';
 export type { JsMsg } from '@nats-io/jetstream';
 export * from './transient-errors';
-export * from './pooled-text-encoding';
