@@ -1,4 +1,4 @@
-import { DeliverPolicy } from '@nats-io/jetstream';
+import { AckPolicy, DeliverPolicy } from '@nats-io/jetstream';
 import { z } from 'zod';
 import { createTestNats, type TestNats, waitFor } from '@lap/testing';
 import {
@@ -209,7 +209,6 @@ describe('messaging against the real NATS JetStream', () => {
     const options = {
       stream: nats.names.streams.commands,
       durable: 'workers',
-      filterSubject: nats.names.allCommands,
       ackWaitMs: 5_000,
       concurrency: 2,
       pullExpiresMs: 1_000,
@@ -273,7 +272,6 @@ describe('a durable worker whose consumer is deleted under it', () => {
     const options = {
       stream: nats.names.streams.commands,
       durable: 'recreated',
-      filterSubject: nats.names.allCommands,
       ackWaitMs: 5_000,
       concurrency: 4,
       pullExpiresMs: 1_000,
@@ -306,7 +304,6 @@ describe('a durable worker whose consumer is deleted under it', () => {
     const worker = new DurableWorker(nats.client, {
       stream,
       durable: 'kept_workers',
-      filterSubject: `${nats.prefix}.kept.*`,
       ackWaitMs: 30_000,
       concurrency: 10,
     });
@@ -331,6 +328,47 @@ describe('a durable worker whose consumer is deleted under it', () => {
     const state = (await nats.client.jsm.streams.info(stream)).state;
     expect({ messages: state.messages, first: state.first_seq }).toEqual({ messages: 2, first: 4 });
     for (const item of held) await item.ack();
+    await worker.stop();
+  });
+});
+
+describe('a durable worker whose consumer an earlier version created with a filter', () => {
+  let nats: TestNats;
+  beforeAll(async () => {
+    nats = await createTestNats('msgflt');
+    await ensureStreams(nats.client.jsm, nats.names, ['commands']);
+  });
+  afterAll(() => nats.cleanup());
+
+  it('drops the filter an earlier version gave its consumer, and still gets every message', async () => {
+    const options = {
+      stream: nats.names.streams.commands,
+      durable: 'unfiltered',
+      ackWaitMs: 5_000,
+      concurrency: 4,
+    };
+    await nats.client.jsm.consumers.add(options.stream, {
+      durable_name: options.durable,
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.All,
+      filter_subject: nats.names.allCommands,
+    });
+    const worker = new DurableWorker(nats.client, options);
+    await worker.ensureConsumer();
+    const { config } = await nats.client.jsm.consumers.info(options.stream, options.durable);
+    expect(config.filter_subject ?? null).toBeNull();
+    expect(config.filter_subjects ?? []).toEqual([]);
+
+    const seen: string[] = [];
+    worker.start(async (item) => {
+      seen.push(item.json<{ id: string }>().id);
+      await item.ack();
+    });
+    const commands = new SubjectLog(nats.client, nats.names.streams.commands);
+    for (const id of ['u1', 'u2'])
+      await commands.append(nats.names.command(`sesn_${id}`), { id }, { msgId: id });
+    await waitFor(() => seen.length === 2, { what: 'both commands' });
+    expect(seen.sort()).toEqual(['u1', 'u2']);
     await worker.stop();
   });
 });

@@ -136,10 +136,13 @@ export class EventFanout implements OnModuleInit, OnModuleDestroy {
     };
   }
 
-  /** Starts at the end of the stream the first time; after a failure, right after the last event seen. */
+  /**
+   * Starts at the end of the stream the first time; after a failure, right after the last event seen.
+   * Reads the whole stream with no filter (every subject in it is a session's events): nats-server 2.9
+   * would match each delivered message against a filter, even one equal to the stream's subject.
+   */
   private async open(): Promise<ConsumerMessages> {
     const consumer = await this.nats.js.consumers.get(this.names.streams.events, {
-      filter_subjects: this.names.allEvents,
       ...(this.lastStreamSeq === 0
         ? { deliver_policy: DeliverPolicy.New }
         : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: this.lastStreamSeq + 1 }),

@@ -55,7 +55,6 @@ export class NormalizationService implements OnApplicationBootstrap, OnApplicati
       {
         stream: names.streams.raw,
         durable: names.consumers.normalizers,
-        filterSubject: names.allRaw,
         ackWaitMs: config.NORMALIZER_ACK_WAIT_MS,
         concurrency: config.NORMALIZER_CONCURRENCY,
       },

@@ -47,7 +47,6 @@ export class CommandConsumerService implements OnApplicationBootstrap, OnApplica
       {
         stream: names.streams.commands,
         durable: names.consumers.runners,
-        filterSubject: names.allCommands,
         ackWaitMs: config.RUNNER_ACK_WAIT_MS,
         concurrency: config.RUNNER_MAX_SESSIONS,
       },
