@@ -143,6 +143,7 @@ describe('event projection', () => {
     // the lease expires, and this gateway takes it again and reads the stream from its start.
     const db = harness.gateway.app.get(DataSource);
     const projector = harness.gateway.app.get(EventProjector, { strict: false });
+    const leftOutBefore = projector.stats().eventsLeftOut;
     await db.query(
       `UPDATE projection_checkpoints SET holder = 'another replica', stream_seq = 0, lease_expires_at = now() + interval '1 second'`,
     );
@@ -163,6 +164,8 @@ describe('event projection', () => {
     expect(rows[0].n).toBe(3);
     expect(await session(id)).toMatchObject({ status: 'idle' });
     expect(await projectedSeq(id)).toBe(idle.seq);
+    // Listed already, not refused: nothing is left out.
+    expect(projector.stats().eventsLeftOut).toBe(leftOutBefore);
   });
 
   it('refuses a batch from a replica that no longer holds the lease: nothing of it is written', async () => {

@@ -1,5 +1,5 @@
 import { QueryFailedError } from 'typeorm';
-import { isDatabaseUnavailable, isTransactionConflict } from './database-errors';
+import { isDatabaseUnavailable, isTransactionConflict, isUniqueViolation } from './database-errors';
 
 describe('isDatabaseUnavailable', () => {
   it('recognises a refused connection and a server shutting down', () => {
@@ -55,5 +55,18 @@ describe('isTransactionConflict', () => {
       false,
     );
     expect(isTransactionConflict({ code: 'ECONNREFUSED' })).toBe(false);
+  });
+});
+
+describe('isUniqueViolation', () => {
+  it('recognizes a duplicate key, also wrapped by TypeORM, and nothing else', () => {
+    const duplicate = Object.assign(new Error('duplicate key value violates unique constraint'), {
+      code: '23505',
+    });
+    expect(isUniqueViolation(new QueryFailedError('INSERT', [], duplicate))).toBe(true);
+    expect(isUniqueViolation(duplicate)).toBe(true);
+    expect(isUniqueViolation({ code: '55P03' })).toBe(false);
+    expect(isUniqueViolation(new Error('Connection terminated unexpectedly'))).toBe(false);
+    expect(isUniqueViolation(undefined)).toBe(false);
   });
 });

@@ -50,6 +50,11 @@ export function isTransactionConflict(error: unknown): boolean {
   return errorChain(error).some(({ code }) => typeof code === 'string' && CONFLICT_CODES.has(code));
 }
 
+/** True when a statement broke a unique constraint (unique_violation), also wrapped by TypeORM. */
+export function isUniqueViolation(error: unknown): boolean {
+  return errorChain(error).some(({ code }) => code === '23505');
+}
+
 /** The error and the driver errors or causes it wraps, outermost first. */
 function errorChain(error: unknown): Array<{ code?: unknown; message?: unknown }> {
   const chain: Array<{ code?: unknown; message?: unknown }> = [];
