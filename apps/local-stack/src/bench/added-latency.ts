@@ -47,7 +47,7 @@ export async function measureAddedLatency(
   ctx.log(
     `added latency: ${settings.sessions} sessions × ${framesPerSession} frames of ${settings.frameBytes} B every ${paceMs} ms`,
   );
-  const sessions = await openWatchedSessions(ctx, settings.sessions, 1, { keepFirstWatcherEvents: true });
+  const sessions = await openWatchedSessions(ctx, settings.sessions, 1, { keepArrivals: 'first watcher' });
   const countersBefore = await normalizerCounters(ctx);
   const projectionBefore = await projectionCounters(ctx);
   const work = await WorkMeter.start(ctx);
@@ -59,7 +59,7 @@ export async function measureAddedLatency(
   );
   const completed = await waitUntilIdle(sessions, settings.durationMs * 4 + 30_000);
   const endedAt = Date.now();
-  const received = sessions.reduce((sum, session) => sum + session.watchers[0].events.length, 0);
+  const received = sessions.reduce((sum, session) => sum + session.watchers[0].arrivals.length, 0);
   const perEvent = await work.perEvent(received);
   const consumersAtEnd = await consumerBacklogs(ctx);
   const normalizer = countersSince(countersBefore, await normalizerCounters(ctx));
@@ -69,13 +69,13 @@ export async function measureAddedLatency(
   let firstAt = Infinity;
   let lastAt = 0;
   for (const session of sessions) {
-    const events = session.watchers[0].events;
-    for (const event of events) {
-      firstAt = Math.min(firstAt, event.receivedAtMs);
-      lastAt = Math.max(lastAt, event.receivedAtMs);
+    const arrivals = session.watchers[0].arrivals;
+    for (const receivedAtMs of arrivals.wallMs) {
+      firstAt = Math.min(firstAt, receivedAtMs);
+      lastAt = Math.max(lastAt, receivedAtMs);
     }
-    const latencies = await frameLatencies(ctx.nats.js, ctx.names, session.sessionId, events);
-    const warmup = Math.floor(events.length * settings.warmupFraction);
+    const latencies = await frameLatencies(ctx.nats.js, ctx.names, session.sessionId, arrivals);
+    const warmup = Math.floor(arrivals.length * settings.warmupFraction);
     samples.push(...latencies.filter((latency) => latency.index >= warmup));
   }
   return {

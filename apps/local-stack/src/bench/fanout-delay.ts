@@ -1,6 +1,7 @@
 import { Header } from '@lap/contracts';
 import type { BenchContext } from './bench-context';
 import { benchPrompt } from './gateway-api';
+import { readStoredMessages } from './stored-messages';
 import { distributionOf, summarizeRuns, type Distribution, type RepeatedRuns } from './statistics';
 import { openWatchedSessions, promptSessions, waitUntilIdle } from './watched-sessions';
 
@@ -64,11 +65,9 @@ async function measureFanoutRun(
   clients: number,
   settings: FanoutSettings,
 ): Promise<FanoutRun> {
-  const arrivals: Array<Array<[number, number]>> = Array.from({ length: clients }, () => []);
   const [session] = await openWatchedSessions(ctx, 1, clients, {
-    keepFirstWatcherEvents: true,
+    keepArrivals: 'every watcher',
     openConcurrency: 100,
-    onEvent: (_s, watcherIndex, event) => arrivals[watcherIndex].push([event.seq, event.receivedAtMono]),
   });
   const natsArrival = new Map<string, number>();
   const subscription = ctx.nats.connection.subscribe(ctx.names.events(session.sessionId), {
@@ -101,18 +100,22 @@ async function measureFanoutRun(
     for (const watcher of session.watchers) watcher.close();
   }
 
-  // The first watcher kept its events: its SSE ids tell which stream sequence is which event id.
+  // SSE ids are stream sequences: the stored messages tell which is which event id.
   const referenceBySeq = new Map<number, number>();
-  for (const event of session.watchers[0].events) {
-    const id = (JSON.parse(event.data) as { id?: string }).id;
-    const at = id === undefined ? undefined : natsArrival.get(id);
-    if (at !== undefined) referenceBySeq.set(event.seq, at);
+  const stored = await readStoredMessages(
+    ctx.nats.js,
+    ctx.names.streams.events,
+    ctx.names.events(session.sessionId),
+  );
+  for (const message of stored) {
+    const at = natsArrival.get(message.headers[Header.EventId]);
+    if (at !== undefined) referenceBySeq.set(message.seq, at);
   }
   const delays: number[] = [];
-  for (const client of arrivals) {
-    for (const [seq, at] of client) {
-      const reference = referenceBySeq.get(seq);
-      if (reference !== undefined) delays.push(at - reference);
+  for (const { arrivals } of session.watchers) {
+    for (let i = 0; i < arrivals.length; i++) {
+      const reference = referenceBySeq.get(arrivals.seqs[i]);
+      if (reference !== undefined) delays.push(arrivals.monoMs[i] - reference);
     }
   }
   return {

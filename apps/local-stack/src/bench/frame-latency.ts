@@ -1,7 +1,7 @@
 import type { JetStreamClient } from '@nats-io/jetstream';
-import { cursorFramesOf, eventId, type NatsNames, type RawRecord } from '@lap/contracts';
+import { cursorFramesOf, eventId, Header, type NatsNames, type RawRecord } from '@lap/contracts';
 import { decodeJson } from '@lap/messaging';
-import type { ReceivedEvent } from './sse-watcher';
+import type { Arrivals } from './sse-watcher';
 import { readStoredMessages } from './stored-messages';
 
 /** Most events one frame folds into (a tool call's completion: message, tool use, result, …). */
@@ -22,8 +22,8 @@ export interface EventLatency {
 }
 
 /**
- * Ties each event an SSE client received to the Cursor frame that caused it, through the raw log.
- * Event ids are deterministic (`eventId(session, rawSeq, i)`), so hashing each raw sequence names the
+ * Ties each event an SSE client received to the Cursor frame that caused it, through the raw log: its
+ * SSE id is its stream sequence, whose stored message names its event id. Event ids are deterministic (`eventId(session, rawSeq, i)`), so hashing each raw sequence names the
  * record an event came from; that record keeps the frame verbatim, and the emulator's frame id
  * `<ms>-<seq>` is the wall-clock millisecond it wrote the frame. Both wall clocks (frame id, Date.now()
  * at arrival) are whole milliseconds, so each is taken at the middle of its millisecond: unbiased, to
@@ -33,11 +33,11 @@ export async function frameLatencies(
   js: JetStreamClient,
   names: NatsNames,
   sessionId: string,
-  received: readonly ReceivedEvent[],
+  received: Arrivals,
 ): Promise<EventLatency[]> {
   const raw = await readStoredMessages(js, names.streams.raw, names.raw(sessionId));
   const events = await readStoredMessages(js, names.streams.events, names.events(sessionId));
-  const eventStoredAt = new Map(events.map((message) => [message.seq, message.storedAtMs]));
+  const storedEvents = new Map(events.map((message) => [message.seq, message]));
   const frameOfEvent = new Map<string, { frameWrittenMs: number; rawStoredMs: number }>();
   for (const message of raw) {
     const frames = cursorFramesOf(decodeJson<RawRecord>(message.data));
@@ -53,19 +53,18 @@ export async function frameLatencies(
     }
   }
   const out: EventLatency[] = [];
-  received.forEach((event, index) => {
-    const id = (JSON.parse(event.data) as { id?: string }).id;
-    const frame = id === undefined ? undefined : frameOfEvent.get(id);
-    const eventStoredMs = eventStoredAt.get(event.seq);
-    if (!frame || eventStoredMs === undefined) return;
-    const receivedMs = event.receivedAtMs + 0.5;
+  for (let index = 0; index < received.length; index++) {
+    const stored = storedEvents.get(received.seqs[index]);
+    const frame = stored && frameOfEvent.get(stored.headers[Header.EventId]);
+    if (!stored || !frame) continue;
+    const receivedMs = received.wallMs[index] + 0.5;
     out.push({
       endToEndMs: receivedMs - frame.frameWrittenMs,
       runnerMs: frame.rawStoredMs - frame.frameWrittenMs,
-      normalizerMs: eventStoredMs - frame.rawStoredMs,
-      gatewayMs: receivedMs - eventStoredMs,
+      normalizerMs: stored.storedAtMs - frame.rawStoredMs,
+      gatewayMs: receivedMs - stored.storedAtMs,
       index,
     });
-  });
+  }
   return out;
 }

@@ -8,8 +8,8 @@ export interface WatchedSession {
 }
 
 export interface WatchOptions {
-  /** Keep every event of the first watcher of each session (latency correlation needs them). */
-  keepFirstWatcherEvents?: boolean;
+  /** Which watchers keep their arrivals (the delay figures need them); none when not given. */
+  keepArrivals?: 'first watcher' | 'every watcher';
   onEvent?: (sessionIndex: number, watcherIndex: number, event: ReceivedEvent) => void;
   /** Connections opened at once. */
   openConcurrency?: number;
@@ -39,7 +39,9 @@ export async function openWatchedSessions(
           gatewayUrl: ctx.stack.gatewayUrl,
           masterKey: ctx.stack.masterKey,
           sessionId,
-          keepEvents: options.keepFirstWatcherEvents === true && watcherIndex === 0,
+          keepArrivals:
+            options.keepArrivals === 'every watcher' ||
+            (options.keepArrivals === 'first watcher' && watcherIndex === 0),
           onEvent: (event) => {
             options.onEvent?.(sessionIndex, watcherIndex, event);
             return event.type === IDLE;
