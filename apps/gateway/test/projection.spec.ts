@@ -478,6 +478,14 @@ describe('event projection', () => {
       const next = await writer.append(id, agentMessage('now'));
       await waitFor(async () => (await projectedSeq(id)) === next.seq, { what: 'both events projected' });
       expect(await listedSeqs(id)).toEqual([far.seq, next.seq]);
+      // Each listed with its own time, to the millisecond, not the time it was projected.
+      const times = await harness.gateway.app
+        .get(DataSource)
+        .query('SELECT processed_at FROM session_events WHERE session_id = $1 ORDER BY seq', [id]);
+      expect(times.map((row: { processed_at: Date }) => row.processed_at.getTime())).toEqual([
+        Date.parse('+010000-01-01T00:00:00.000Z'),
+        Date.parse(next.event.processed_at),
+      ]);
     });
 
     it('leaves out an event the database refuses alone, and projects the events around it', async () => {
