@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { host, logEnv, natsEnv, port, positiveInt } from '@lap/config';
+import { DUPLICATE_WINDOW_MS } from '@lap/messaging';
 
 export const runnerConfigSchema = z.object({
   ...natsEnv,
@@ -16,9 +17,12 @@ export const runnerConfigSchema = z.object({
   RUNNER_ACK_WAIT_MS: positiveInt(8_000),
   /**
    * How long appending to the raw log keeps retrying while NATS is away (restart, reconnect) before the
-   * runner hands the command back; a repeated append is answered "duplicate", so retrying is safe.
+   * runner hands the command back; a repeated append is answered "duplicate", so retrying is safe, as
+   * long as the repeat comes within JetStream's duplicate window (past it, the append looks fenced).
    */
-  RUNNER_APPEND_RETRY_MS: positiveInt(60_000),
+  RUNNER_APPEND_RETRY_MS: positiveInt(60_000).refine((ms) => ms < DUPLICATE_WINDOW_MS, {
+    message: `expected fewer milliseconds than JetStream's duplicate window (${DUPLICATE_WINDOW_MS}), within which a repeated append is recognised`,
+  }),
   /** A run stream that sends nothing for this long is treated as dropped and resumed. */
   CURSOR_STREAM_IDLE_MS: positiveInt(45_000),
   CURSOR_RETRY_BASE_MS: positiveInt(500),

@@ -19,10 +19,19 @@ export interface StreamSettings {
   duplicateWindowMs: number;
 }
 
+/**
+ * Longer than any repeat the platform makes of a publish whose outcome it did not learn: a runner's raw
+ * append retries for up to RUNNER_APPEND_RETRY_MS (held below this), the gateway's command publish for
+ * 10 s. Later repeats are caught without it: a resumed stream drops frames up to the last one recorded,
+ * and the event publisher finds its own events on the subject. The server keeps every id for the whole
+ * window, about 230 B each: 28 MB for every 1,000 messages/s at 2 minutes (140 MB at the 10 it was).
+ */
+export const DUPLICATE_WINDOW_MS = 2 * 60_000;
+
 export const DEFAULT_STREAM_SETTINGS: StreamSettings = {
   rawMaxAgeMs: 7 * 24 * 3600_000,
   eventsMaxAgeMs: 30 * 24 * 3600_000,
-  duplicateWindowMs: 10 * 60_000,
+  duplicateWindowMs: DUPLICATE_WINDOW_MS,
 };
 
 type StreamKind = 'commands' | 'raw' | 'events';
