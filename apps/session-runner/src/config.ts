@@ -20,8 +20,9 @@ export const runnerConfigSchema = z.object({
    * runner hands the command back; a repeated append is answered "duplicate", so retrying is safe, as
    * long as the repeat comes within JetStream's duplicate window (past it, the append looks fenced).
    */
-  RUNNER_APPEND_RETRY_MS: positiveInt(60_000).refine((ms) => ms < DUPLICATE_WINDOW_MS, {
-    message: `expected fewer milliseconds than JetStream's duplicate window (${DUPLICATE_WINDOW_MS}), within which a repeated append is recognised`,
+  RUNNER_APPEND_RETRY_MS: positiveInt(60_000).refine((ms) => ms <= DUPLICATE_WINDOW_MS / 2, {
+    // Half: the last attempt starts after a backoff and waits for its answer past the retry time.
+    message: `expected at most half of JetStream's duplicate window (${DUPLICATE_WINDOW_MS / 2}), within which a repeated append is recognised`,
   }),
   /** A run stream that sends nothing for this long is treated as dropped and resumed. */
   CURSOR_STREAM_IDLE_MS: positiveInt(45_000),
