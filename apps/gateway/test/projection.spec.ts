@@ -473,7 +473,7 @@ describe('event projection', () => {
       const id = await createSession(harness);
       // JavaScript reads it; its ISO text (+010000-…) is one PostgreSQL refuses, so it must not be sent so.
       const far = await writer.append(id, agentMessage('far future'), {
-        processedAt: '+010000-01-01T00:00:00.000Z',
+        processedAt: '+010000-01-01T00:00:00.123Z',
       });
       const next = await writer.append(id, agentMessage('now'));
       await waitFor(async () => (await projectedSeq(id)) === next.seq, { what: 'both events projected' });
@@ -483,9 +483,22 @@ describe('event projection', () => {
         .get(DataSource)
         .query('SELECT processed_at FROM session_events WHERE session_id = $1 ORDER BY seq', [id]);
       expect(times.map((row: { processed_at: Date }) => row.processed_at.getTime())).toEqual([
-        Date.parse('+010000-01-01T00:00:00.000Z'),
+        Date.parse('+010000-01-01T00:00:00.123Z'),
         Date.parse(next.event.processed_at),
       ]);
+    });
+
+    it('lists an event whose type holds a lone surrogate, with U+FFFD in its place', async () => {
+      const id = await createSession(harness);
+      const odd = await writer.append(id, {
+        ...agentMessage('odd type'),
+        type: 'agent.message\ud83d',
+      } as unknown as SessionEventBody);
+      await waitFor(async () => (await projectedSeq(id)) === odd.seq, { what: 'the event projected' });
+      const [row] = await harness.gateway.app
+        .get(DataSource)
+        .query('SELECT type FROM session_events WHERE seq = $1', [odd.seq]);
+      expect(row.type).toBe('agent.message\ufffd');
     });
 
     it('leaves out an event the database refuses alone, and projects the events around it', async () => {

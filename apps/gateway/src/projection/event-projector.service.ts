@@ -28,7 +28,7 @@ import { ProjectionRepository } from './projection.repository';
 const LEASE_TTL_MS = 5_000;
 /** How often the replica projecting renews its lease, and how often the others ask for it. */
 const LEASE_RENEW_MS = 1_000;
-/** Most events written in one transaction (6 parameters each in the insert). */
+/** Most events written in one transaction. */
 const MAX_BATCH = 1_000;
 /**
  * How long the first event of a batch waits for others to join it. Nothing a client streams waits for

@@ -41,7 +41,7 @@ export class ProjectionRepository {
     checkpoint: CheckpointAfter,
     { lockTimeoutMs = LOCK_TIMEOUT_MS }: { lockTimeoutMs?: number } = {},
   ): Promise<Map<string, ProjectionOutcome[]>> {
-    if (![...batches.values()].some((events) => events.length > 0)) return new Map(); // no `VALUES`
+    if (![...batches.values()].some((events) => events.length > 0)) return new Map(); // nothing to list
     try {
       return await this.projectOnce(batches, checkpoint, lockTimeoutMs, 'insert');
     } catch (error) {
@@ -99,7 +99,8 @@ const LOCK_TIMEOUT_MS = 5_000;
  * Each column travels as one JSON array, the bodies as an array of their own texts, zipped back into
  * rows by `ROWS FROM` (in array order): six parameters whatever the batch's size. With a row of six
  * placeholders per event, PostgreSQL parsed a statement as long as the batch and the driver wrote
- * each value apart. The `json` column keeps each body's text as published.
+ * each value apart. Each body is one JSON value (parsed when it was taken in), and the `json` column
+ * keeps its text; only whitespace around it would be dropped, and JSON.stringify writes none.
  */
 async function insertEvents(
   manager: EntityManager,
@@ -111,7 +112,8 @@ async function insertEvents(
     .sort((a, b) => a.seq - b.seq);
   await manager.query(
     `INSERT INTO session_events (seq, event_id, session_id, type, body, processed_at)
-     SELECT seq::bigint, event_id, session_id, type, body, to_timestamp(processed_ms::float8 / 1000)
+     SELECT seq::bigint, event_id, session_id, type, body,
+            to_timestamp(div(processed_ms::bigint, 1000)) + mod(processed_ms::bigint, 1000) * interval '1 ms'
      FROM ROWS FROM (
        json_array_elements_text($1::json), json_array_elements_text($2::json),
        json_array_elements_text($3::json), json_array_elements_text($4::json),
@@ -120,10 +122,11 @@ async function insertEvents(
      ${listing === 'skip listed' ? 'ON CONFLICT DO NOTHING' : ''}`,
     [
       JSON.stringify(rows.map((row) => row.seq)),
-      JSON.stringify(rows.map((row) => row.event.id)),
-      JSON.stringify(rows.map((row) => row.sessionId)),
-      JSON.stringify(rows.map((row) => row.event.type)),
-      // Each body is one JSON value (it was parsed when taken in), so the list of them is one too.
+      // A lone surrogate as U+FFFD, as the driver's UTF-8 wrote it when each value went alone: JSON
+      // escapes it, and PostgreSQL refuses the escape when it turns the element into text.
+      JSON.stringify(rows.map((row) => row.event.id.toWellFormed())),
+      JSON.stringify(rows.map((row) => row.sessionId.toWellFormed())),
+      JSON.stringify(rows.map((row) => row.event.type.toWellFormed())),
       `[${rows.map((row) => row.body).join(',')}]`,
       JSON.stringify(rows.map((row) => processedAtMs(row.event.processed_at))),
     ],
@@ -186,7 +189,8 @@ async function updateSessions(manager: EntityManager, changed: Map<string, Proje
 
 /**
  * The event's time in epoch milliseconds, or now when it has none that reads as a date. A number, not
- * ISO text: `toISOString` writes years past 9999 in a form PostgreSQL refuses.
+ * ISO text: `toISOString` writes years past 9999 in a form PostgreSQL refuses. Whole seconds and
+ * milliseconds go into the timestamp apart: float seconds do not keep every millisecond of far years.
  */
 function processedAtMs(value: string | undefined): number {
   const ms = value === undefined ? Number.NaN : new Date(value).getTime();
