@@ -26,9 +26,9 @@ export interface EventLatency {
  * SSE id is its stream sequence, whose stored message names its event id. Event ids are deterministic
  * (`eventId(session, rawSeq, i)`), so hashing each raw sequence names the record an event came from;
  * that record keeps the frame verbatim, and the emulator's frame id `<ms>-<seq>` is the wall-clock
- * millisecond it wrote the frame. Both wall clocks (frame id, Date.now()
- * at arrival) are whole milliseconds, so each is taken at the middle of its millisecond: unbiased, to
- * within ±1 ms. The JetStream store times in between are exact to the microsecond.
+ * millisecond it wrote the frame. Both wall clocks (frame id, Date.now() at arrival) are whole
+ * milliseconds, so each is taken at the middle of its millisecond: unbiased, to within ±1 ms. The
+ * JetStream store times in between are exact to the microsecond.
  */
 export async function frameLatencies(
   js: JetStreamClient,

@@ -16,9 +16,9 @@ export interface ReceivedEvent {
 
 /**
  * The arrivals a watcher keeps, as parallel arrays of numbers (the i-th event's sequence and clocks).
- * No object per event outlives its read: everything kept would be copied by each of the bench's young
- * collections and then fill its old space, and the pauses that cost (up to 25 ms a scavenge, 108 ms a
- * full collection, with each event's object and text kept) land in the very arrival times measured.
+ * No object per event outlives its read: everything kept would be copied by the bench's young
+ * collections and then fill its old space, and the pauses that cost land in the very arrival times
+ * being measured.
  */
 export class Arrivals {
   readonly seqs: number[] = [];
