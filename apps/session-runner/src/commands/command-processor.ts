@@ -65,7 +65,7 @@ export class CommandProcessor {
     }
     const command: SessionCommand = parsed.data;
     try {
-      if (command.type === 'user.interrupt') await this.interrupt(command);
+      if (command.type === 'user.interrupt') await this.interrupt(command, item.deliveryCount);
       else if (!(await this.isNextInQueue(item))) return item.nak(this.deps.queueRetryMs);
       else await this.run(command, shutdown);
       if (shutdown.aborted) return item.nak(0);
@@ -166,7 +166,7 @@ export class CommandProcessor {
     shutdown.addEventListener('abort', stopRun, { once: true });
     let credential: ResolvedCredential | undefined;
     const release = this.deps.live.hold(command.sessionId, {
-      interrupt: (commandId) => this.interruptHeld(log, commandId, credential),
+      interrupt: (commandId, record) => this.interruptHeld(log, commandId, record, credential),
     });
     try {
       credential = await this.deps.credentials
@@ -238,24 +238,36 @@ export class CommandProcessor {
   private async interruptHeld(
     log: SessionLog,
     commandId: string,
+    record: boolean,
     credential?: ResolvedCredential,
   ): Promise<void> {
-    await log.append({ kind: 'interrupt.taken', commandId, runId: log.position.runId, at: now() });
+    if (record)
+      await log.append({ kind: 'interrupt.taken', commandId, runId: log.position.runId, at: now() });
     await this.cancelLiveRun(log, credential);
   }
 
-  private async interrupt(command: UserInterruptCommand): Promise<void> {
-    if (await this.deps.control.requestInterrupt(command.sessionId, command.commandId)) return;
+  private async interrupt(command: UserInterruptCommand, deliveryCount: number): Promise<void> {
+    // A repeat (Cursor's cancel failed, or the runner died before acknowledging) can come after the
+    // duplicate window, when the raw log would store a second `interrupt.taken`: it only cancels.
+    const record = deliveryCount === 1 || !(await this.isRecordedInterrupt(command));
+    const answer = await this.deps.control.requestInterrupt(command.sessionId, command.commandId, record);
+    if (answer === 'done') return;
+    if (answer === 'failed') {
+      // Its runner logged why; the command comes back after a backoff, to whoever holds the session then.
+      throw new Error(`session ${command.sessionId}: the runner holding it could not interrupt the run`);
+    }
     // Nobody holds the session (idle, or its runner died and the lease has not moved yet): record it here.
     for (let attempt = 1; ; attempt++) {
       const log = await this.deps.sessionLogs.open(command.sessionId);
       try {
-        await log.append({
-          kind: 'interrupt.taken',
-          commandId: command.commandId,
-          runId: log.position.runId,
-          at: now(),
-        });
+        if (record) {
+          await log.append({
+            kind: 'interrupt.taken',
+            commandId: command.commandId,
+            runId: log.position.runId,
+            at: now(),
+          });
+        }
         if (log.position.runState === 'live') {
           await this.cancelLiveRun(log, await this.deps.credentials.resolve(command.ownerId));
         }

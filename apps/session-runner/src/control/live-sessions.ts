@@ -1,6 +1,7 @@
 /** What a runner can do to a session it is executing right now. */
 export interface LiveSession {
-  interrupt(commandId: string): Promise<void>;
+  /** Cancels the run; records the interrupt first unless `record` is false (the raw log holds it). */
+  interrupt(commandId: string, record: boolean): Promise<void>;
 }
 
 /** The sessions this process is executing, by id: who answers an interrupt. */

@@ -6,7 +6,12 @@ import type { LiveSessions } from './live-sessions';
 interface InterruptRequest {
   type: 'interrupt';
   commandId: string;
+  /** False when the raw log already holds this interrupt: only the cancel is left to do. */
+  record: boolean;
 }
+
+/** What the runner holding a session answered: `nobody` when no runner holds it. */
+export type InterruptAnswer = 'done' | 'failed' | 'nobody';
 
 /**
  * Runner-to-runner control on `<P>.ctl.<sessionId>`. Every runner listens on the wildcard, but only the
@@ -30,7 +35,7 @@ export class SessionControl {
         if (!session) return;
         const request = decodeJson<InterruptRequest>(message.data);
         session
-          .interrupt(request.commandId)
+          .interrupt(request.commandId, request.record)
           .then(() => message.respond(encodeJson({ ok: true })))
           .catch((e: unknown) => {
             this.onError('interrupt failed', e);
@@ -40,18 +45,24 @@ export class SessionControl {
     });
   }
 
-  /** Asks the runner executing the session to interrupt it; false when no runner holds it. */
-  async requestInterrupt(sessionId: string, commandId: string, timeoutMs = 3_000): Promise<boolean> {
+  /** Asks the runner executing the session to interrupt it. */
+  async requestInterrupt(
+    sessionId: string,
+    commandId: string,
+    record: boolean,
+    timeoutMs = 3_000,
+  ): Promise<InterruptAnswer> {
+    let reply;
     try {
-      const reply = await this.connection.request(
+      reply = await this.connection.request(
         this.names.control(sessionId),
-        encodeJson({ type: 'interrupt', commandId } satisfies InterruptRequest),
+        encodeJson({ type: 'interrupt', commandId, record } satisfies InterruptRequest),
         { timeout: timeoutMs },
       );
-      return decodeJson<{ ok: boolean }>(reply.data).ok;
     } catch {
-      return false;
+      return 'nobody';
     }
+    return decodeJson<{ ok: boolean }>(reply.data).ok ? 'done' : 'failed';
   }
 
   close(): void {

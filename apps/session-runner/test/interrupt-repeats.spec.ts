@@ -1,0 +1,147 @@
+import {
+  credentialsRpc,
+  cursorFramesOf,
+  newCommandId,
+  newSessionId,
+  sealSecret,
+  type RawRecord,
+  type SessionCommand,
+} from '@lap/contracts';
+import {
+  DEFAULT_STREAM_SETTINGS,
+  ensureStreams,
+  readSubjectRange,
+  RpcServer,
+  SubjectLog,
+} from '@lap/messaging';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createTestNats, waitFor, type TestNats } from '@lap/testing';
+import { createEmulatorApp } from '@lap/cursor-emulator';
+import { runnerConfigSchema, startSessionRunner, type RunningSessionRunner } from '@lap/session-runner';
+
+/**
+ * An interrupt whose Cursor cancel keeps failing comes back again and again, with a backoff. Its
+ * `interrupt.taken` must stay recorded once, even when a repeat comes after the raw stream's duplicate
+ * window (10 minutes in production, 1 s here), where its message id no longer guards it.
+ */
+describe('session runner: an interrupt repeated after the duplicate window', () => {
+  const DUPLICATE_WINDOW_MS = 1_000;
+  let nats: TestNats;
+  let emulator: Awaited<ReturnType<typeof createEmulatorApp>>;
+  let runner: RunningSessionRunner;
+  let credentials: RpcServer;
+  let commands: SubjectLog;
+  let raw: SubjectLog;
+
+  beforeAll(async () => {
+    nats = await createTestNats('interrupt');
+    emulator = await createEmulatorApp({ port: 0, frameIntervalMs: 2 });
+    await ensureStreams(nats.client.jsm, nats.names, ['commands', 'raw']);
+    commands = new SubjectLog(nats.client, nats.names.streams.commands);
+    raw = new SubjectLog(nats.client, nats.names.streams.raw);
+    credentials = new RpcServer(nats.client.connection);
+    credentials.serve(
+      nats.names.rpc.credentials.resolve,
+      credentialsRpc.resolve.request,
+      async (request) => ({
+        apiBase: emulator.url,
+        sealedApiKey: sealSecret('cursor-key-alice-1234', request.replyPublicKey),
+      }),
+    );
+    runner = await startSessionRunner(
+      runnerConfigSchema.parse({
+        NATS_URL: nats.url,
+        LAP_PREFIX: nats.prefix,
+        RUNNER_PORT: 0,
+        LOG_LEVEL: 'error',
+      }),
+    );
+    // The runner set the streams up at start; the window is shortened behind its back.
+    await ensureStreams(nats.client.jsm, nats.names, ['raw'], {
+      ...DEFAULT_STREAM_SETTINGS,
+      duplicateWindowMs: DUPLICATE_WINDOW_MS,
+    });
+  });
+
+  afterAll(async () => {
+    await runner?.close();
+    credentials?.close();
+    await emulator?.close();
+    await nats?.cleanup();
+  });
+
+  const send = async (command: SessionCommand) => {
+    await commands.append(nats.names.command(command.sessionId), command, { msgId: command.commandId });
+  };
+
+  const rawRecords = async (sessionId: string): Promise<RawRecord[]> => {
+    const subject = nats.names.raw(sessionId);
+    const last = await raw.last(subject);
+    const records: RawRecord[] = [];
+    if (!last) return records;
+    for await (const stored of readSubjectRange<RawRecord>(
+      nats.client.js,
+      raw.stream,
+      subject,
+      0,
+      last.seq,
+    )) {
+      records.push(stored.data);
+    }
+    return records;
+  };
+
+  const setFaults = (faults: string[]) =>
+    fetch(`${emulator.url}/__emulator/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ faults }),
+    }).then((response) => expect(response.status).toBe(200));
+
+  /** Clears the faults; returns how many requests the 1,000 refusals set had answered. */
+  const clearFaults = async (): Promise<number> => {
+    const before = (await fetch(`${emulator.url}/__emulator/faults`).then((r) => r.json())) as {
+      requestFaults: Array<{ remaining: number }>;
+    };
+    await fetch(`${emulator.url}/__emulator/faults`, { method: 'DELETE' });
+    return 1000 - (before.requestFaults[0]?.remaining ?? 0);
+  };
+
+  it('records the interrupt once while Cursor refuses the cancel for longer than the window', async () => {
+    const sessionId = newSessionId();
+    await send({
+      type: 'user.message',
+      commandId: newCommandId(),
+      sessionId,
+      ownerId: 'alice',
+      issuedAt: new Date().toISOString(),
+      text: 'Work forever [scenario:hang]',
+      agent: { name: 'fixer', model: 'claude-opus-4-5', system: 'You are a coding assistant.' },
+      environment: { repository: 'https://github.com/acme/app', ref: 'main', autoCreatePr: false },
+    });
+    await waitFor(async () => (await rawRecords(sessionId)).some((r) => cursorFramesOf(r).length > 0), {
+      what: 'the run to stream',
+    });
+    // Cursor refuses every cancel for 2.5 s: the interrupt comes back 0.5, 1.5 and 3.5 s after the
+    // first delivery (the runners' backoff), the last two after the window guarding its first record.
+    await setFaults(['http_5xx=1000,status=503']);
+    await send({
+      type: 'user.interrupt',
+      commandId: newCommandId(),
+      sessionId,
+      ownerId: 'alice',
+      issuedAt: new Date().toISOString(),
+    });
+    await sleep(2.5 * DUPLICATE_WINDOW_MS);
+    const refusals = await clearFaults();
+    await waitFor(async () => (await rawRecords(sessionId)).some((r) => r.kind === 'run.settled'), {
+      what: 'the cancelled run to settle',
+      timeoutMs: 20_000,
+    });
+
+    expect(refusals).toBeGreaterThanOrEqual(3);
+    const records = await rawRecords(sessionId);
+    expect(records.filter((r) => r.kind === 'interrupt.taken')).toHaveLength(1);
+    expect(records[records.length - 1]).toMatchObject({ kind: 'run.settled', status: 'CANCELLED' });
+  });
+});
