@@ -22,7 +22,7 @@ import { runnerConfigSchema, startSessionRunner, type RunningSessionRunner } fro
 /**
  * An interrupt whose Cursor cancel keeps failing comes back again and again, with a backoff. Its
  * `interrupt.taken` must stay recorded once, even when a repeat comes after the raw stream's duplicate
- * window (10 minutes in production, 1 s here), where its message id no longer guards it.
+ * window (2 minutes in production, 1 s here), where its message id no longer guards it.
  */
 describe('session runner: an interrupt repeated after the duplicate window', () => {
   const DUPLICATE_WINDOW_MS = 1_000;

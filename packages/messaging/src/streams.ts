@@ -20,14 +20,14 @@ export interface StreamSettings {
 }
 
 /**
- * How late a repeated message id is still recognised. A runner's raw append retries for up to
- * RUNNER_APPEND_RETRY_MS (held to half of this), the gateway's command publish for 10 s. Two repeats
- * can come later and lean on it: an interrupt whose Cursor cancel keeps failing records
- * `interrupt.taken` again on each redelivery, and a stream resumed again and again from the same
- * point records its id-less `status` frame again. So it stays at 10 minutes, though the server keeps
- * every id for the whole window, about 230 B each: 140 MB for every 1,000 messages/s.
+ * How late a repeated message id is still recognised: every repeat the platform makes of a publish
+ * whose outcome it did not learn comes sooner (a runner's raw append retries for up to
+ * RUNNER_APPEND_RETRY_MS, held to half of this; the gateway's command publish for 10 s). Later repeats
+ * guard themselves: a redelivered interrupt looks for its record, and the event publisher for its
+ * event. The server keeps every id for the whole window, about 230 B each: 28 MB for every 1,000
+ * messages/s (140 MB at 10 minutes).
  */
-export const DUPLICATE_WINDOW_MS = 10 * 60_000;
+export const DUPLICATE_WINDOW_MS = 2 * 60_000;
 
 export const DEFAULT_STREAM_SETTINGS: StreamSettings = {
   rawMaxAgeMs: 7 * 24 * 3600_000,
