@@ -3,7 +3,7 @@ import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'fs';
 import os from 'os';
 import path from 'path';
 import { createTestNats, isProcessAlive, waitFor, type TestNats } from '@lap/testing';
-import { freePort } from '../src/bench/free-port';
+import { freePort } from '../src/infrastructure/free-port';
 
 const LAUNCHER = path.resolve(__dirname, '../dist/main.js');
 

@@ -1,6 +1,6 @@
 import { randomBytes } from 'crypto';
 import path from 'path';
-import { freePort } from './free-port';
+import { freePort } from '../infrastructure/free-port';
 import type { ProfileKind } from './bench-options';
 import { ServiceProcess } from './service-process';
 

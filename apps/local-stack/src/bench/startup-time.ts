@@ -3,7 +3,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'fs';
 import os from 'os';
 import path from 'path';
 import { pollUntil, sleep, withTimeout } from './bounded';
-import { freePort } from './free-port';
+import { freePort } from '../infrastructure/free-port';
 import { deletePrefixedStreams } from './prefixed-streams';
 import { REPO_ROOT } from './service-process';
 import { median } from './statistics';

@@ -6,7 +6,7 @@ import { natsNames, type NatsNames } from '@lap/contracts';
 import { NatsClient } from '@lap/messaging';
 import { createTestDatabase, TEST_POSTGRES_URL, type TestDatabase, DatabaseRelay } from '@lap/testing';
 import { NatsServerProcess } from '../../../src/infrastructure/nats-server-process';
-import { freePort } from './free-port';
+import { freePort } from '../../../src/infrastructure/free-port';
 import { ServiceProcess } from './service-process';
 
 export interface ChaosPlatformOptions {
