@@ -1,23 +1,12 @@
-import {
-  credentialsRpc,
-  cursorFramesOf,
-  newCommandId,
-  newSessionId,
-  sealSecret,
-  type RawRecord,
-  type SessionCommand,
-} from '@lap/contracts';
-import {
-  DEFAULT_STREAM_SETTINGS,
-  ensureStreams,
-  readSubjectRange,
-  RpcServer,
-  SubjectLog,
-} from '@lap/messaging';
+import { cursorFramesOf, newSessionId, type SessionCommand } from '@lap/contracts';
+import { DEFAULT_STREAM_SETTINGS, ensureStreams, type RpcServer, SubjectLog } from '@lap/messaging';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createTestNats, waitFor, type TestNats } from '@lap/testing';
 import { createEmulatorApp } from '@lap/cursor-emulator';
 import { runnerConfigSchema, startSessionRunner, type RunningSessionRunner } from '@lap/session-runner';
+import { serveCursorKeys } from './support/credentials-stand-in';
+import { readRawRecords } from './support/raw-records';
+import { userInterrupt, userMessage } from './support/session-commands';
 
 /**
  * An interrupt whose Cursor cancel keeps failing comes back again and again, with a backoff. Its
@@ -39,15 +28,7 @@ describe('session runner: an interrupt repeated after the duplicate window', () 
     await ensureStreams(nats.client.jsm, nats.names, ['commands', 'raw']);
     commands = new SubjectLog(nats.client, nats.names.streams.commands);
     raw = new SubjectLog(nats.client, nats.names.streams.raw);
-    credentials = new RpcServer(nats.client.connection);
-    credentials.serve(
-      nats.names.rpc.credentials.resolve,
-      credentialsRpc.resolve.request,
-      async (request) => ({
-        apiBase: emulator.url,
-        sealedApiKey: sealSecret('cursor-key-alice-1234', request.replyPublicKey),
-      }),
-    );
+    credentials = serveCursorKeys(nats, emulator.url, { alice: 'cursor-key-alice-1234' });
     runner = await startSessionRunner(
       runnerConfigSchema.parse({
         NATS_URL: nats.url,
@@ -74,22 +55,8 @@ describe('session runner: an interrupt repeated after the duplicate window', () 
     await commands.append(nats.names.command(command.sessionId), command, { msgId: command.commandId });
   };
 
-  const rawRecords = async (sessionId: string): Promise<RawRecord[]> => {
-    const subject = nats.names.raw(sessionId);
-    const last = await raw.last(subject);
-    const records: RawRecord[] = [];
-    if (!last) return records;
-    for await (const stored of readSubjectRange<RawRecord>(
-      nats.client.js,
-      raw.stream,
-      subject,
-      0,
-      last.seq,
-    )) {
-      records.push(stored.data);
-    }
-    return records;
-  };
+  const rawRecords = async (sessionId: string) =>
+    (await readRawRecords(nats, raw, sessionId)).map((stored) => stored.record);
 
   const setFaults = (faults: string[]) =>
     fetch(`${emulator.url}/__emulator/faults`, {
@@ -109,29 +76,14 @@ describe('session runner: an interrupt repeated after the duplicate window', () 
 
   it('records the interrupt once while Cursor refuses the cancel for longer than the window', async () => {
     const sessionId = newSessionId();
-    await send({
-      type: 'user.message',
-      commandId: newCommandId(),
-      sessionId,
-      ownerId: 'alice',
-      issuedAt: new Date().toISOString(),
-      text: 'Work forever [scenario:hang]',
-      agent: { name: 'fixer', model: 'claude-opus-4-5', system: 'You are a coding assistant.' },
-      environment: { repository: 'https://github.com/acme/app', ref: 'main', autoCreatePr: false },
-    });
+    await send(userMessage(sessionId, 'Work forever [scenario:hang]'));
     await waitFor(async () => (await rawRecords(sessionId)).some((r) => cursorFramesOf(r).length > 0), {
       what: 'the run to stream',
     });
     // Cursor refuses every cancel for 2.5 s: the interrupt comes back 0.5, 1.5 and 3.5 s after the
     // first delivery (the runners' backoff), the last two after the window guarding its first record.
     await setFaults(['http_5xx=1000,status=503']);
-    await send({
-      type: 'user.interrupt',
-      commandId: newCommandId(),
-      sessionId,
-      ownerId: 'alice',
-      issuedAt: new Date().toISOString(),
-    });
+    await send(userInterrupt(sessionId));
     await sleep(2.5 * DUPLICATE_WINDOW_MS);
     const refusals = await clearFaults();
     await waitFor(async () => (await rawRecords(sessionId)).some((r) => r.kind === 'run.settled'), {

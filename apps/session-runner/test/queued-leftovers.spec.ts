@@ -1,13 +1,13 @@
 import { AckPolicy, DeliverPolicy } from '@nats-io/jetstream';
-import { credentialsRpc, newCommandId, newSessionId, sealSecret, type SessionCommand } from '@lap/contracts';
-import { ensureStreams, RpcCallError, RpcServer, SubjectLog, type WorkItem } from '@lap/messaging';
+import { newSessionId, type SessionCommand, type UserMessageCommand } from '@lap/contracts';
+import { ensureStreams, RpcCallError, type RpcServer, SubjectLog, type WorkItem } from '@lap/messaging';
 import { createTestNats, type TestNats } from '@lap/testing';
 import { createEmulatorApp } from '@lap/cursor-emulator';
 import { runnerConfigSchema, startSessionRunner, type RunningSessionRunner } from '@lap/session-runner';
 import { CommandProcessor, type CommandProcessorDeps } from '../src/commands/command-processor';
 import { SessionLogRepository } from '../src/session-log/session-log.repository';
-
-type UserMessage = SessionCommand & { type: 'user.message' };
+import { serveCursorKeys } from './support/credentials-stand-in';
+import { userInterrupt as interrupt, userMessage as message } from './support/session-commands';
 
 /**
  * nats-server 2.9 can come back from a restart with a command in the work queue that its consumer
@@ -29,15 +29,7 @@ describe('session runner: commands a NATS restart left queued after their run se
     await ensureStreams(nats.client.jsm, nats.names, ['commands', 'raw']);
     commands = new SubjectLog(nats.client, nats.names.streams.commands);
     raw = new SubjectLog(nats.client, nats.names.streams.raw);
-    credentials = new RpcServer(nats.client.connection);
-    credentials.serve(
-      nats.names.rpc.credentials.resolve,
-      credentialsRpc.resolve.request,
-      async (request) => ({
-        apiBase: emulator.url,
-        sealedApiKey: sealSecret('cursor-key-alice-1234', request.replyPublicKey),
-      }),
-    );
+    credentials = serveCursorKeys(nats, emulator.url, { alice: 'cursor-key-alice-1234' });
   });
 
   afterAll(async () => {
@@ -47,27 +39,8 @@ describe('session runner: commands a NATS restart left queued after their run se
     await nats?.cleanup();
   });
 
-  const message = (sessionId: string, text: string): SessionCommand => ({
-    type: 'user.message',
-    commandId: newCommandId(),
-    sessionId,
-    ownerId: 'alice',
-    issuedAt: new Date().toISOString(),
-    text,
-    agent: { name: 'fixer', model: 'claude-opus-4-5', system: 'You are a coding assistant.' },
-    environment: { repository: 'https://github.com/acme/app', ref: 'main', autoCreatePr: false },
-  });
-
   const send = async (command: SessionCommand) =>
     (await commands.append(nats.names.command(command.sessionId), command, { msgId: command.commandId })).seq;
-
-  const interrupt = (sessionId: string): SessionCommand => ({
-    type: 'user.interrupt',
-    commandId: newCommandId(),
-    sessionId,
-    ownerId: 'alice',
-    issuedAt: new Date().toISOString(),
-  });
 
   /** The interrupt's `interrupt.taken` in its session's raw log, as the runner that took it left it. */
   async function recordedInRawLog(command: SessionCommand): Promise<void> {
@@ -81,7 +54,7 @@ describe('session runner: commands a NATS restart left queued after their run se
   }
 
   /** A session whose raw log shows `command` taken and its run over, as its runner left it. */
-  async function settledInRawLog(command: UserMessage): Promise<void> {
+  async function settledInRawLog(command: UserMessageCommand): Promise<void> {
     const log = await new SessionLogRepository(raw, nats.names).open(command.sessionId);
     const at = new Date().toISOString();
     await log.append({ kind: 'message.taken', commandId: command.commandId, text: command.text, at });
@@ -94,8 +67,8 @@ describe('session runner: commands a NATS restart left queued after their run se
   }
 
   it('sweeps out a queued command the raw log shows done, never one it does not', async () => {
-    const done = message(newSessionId(), 'done') as UserMessage;
-    const live = message(newSessionId(), 'live') as UserMessage;
+    const done = message(newSessionId(), 'done');
+    const live = message(newSessionId(), 'live');
     await settledInRawLog(done);
     // An interrupt recorded in its session's raw log, and one that is not (yet).
     const recorded = interrupt(done.sessionId);
@@ -135,7 +108,7 @@ describe('session runner: commands a NATS restart left queued after their run se
     ['an interrupt that is recorded', 'interrupt'],
   ])('takes a message held up by %s ahead of it, removing that one', async (_what, kind) => {
     const sessionId = newSessionId();
-    const first = message(sessionId, 'first') as UserMessage;
+    const first = message(sessionId, 'first');
     await settledInRawLog(first);
     const ahead = kind === 'message' ? first : interrupt(sessionId);
     if (kind === 'interrupt') await recordedInRawLog(ahead);
@@ -181,7 +154,7 @@ describe('session runner: commands a NATS restart left queued after their run se
   });
 
   it('sweeps a settled command out of the queue at start-up, even one a runner still holds', async () => {
-    const held = message(newSessionId(), 'held') as UserMessage;
+    const held = message(newSessionId(), 'held');
     await settledInRawLog(held);
     const heldSeq = await send(held);
     const config = runnerConfigSchema.parse({

@@ -1,18 +1,19 @@
 import { z } from 'zod';
 import {
-  credentialsRpc,
   cursorFramesOf,
   Header,
   newCommandId,
   newSessionId,
-  sealSecret,
   type RawRecord,
   type SessionCommand,
 } from '@lap/contracts';
-import { ensureStreams, readSubjectRange, RpcCallError, RpcServer, SubjectLog } from '@lap/messaging';
+import { ensureStreams, type RpcServer, SubjectLog } from '@lap/messaging';
 import { createTestNats, waitFor, type TestNats } from '@lap/testing';
 import { createEmulatorApp } from '@lap/cursor-emulator';
 import { runnerConfigSchema, startSessionRunner, type RunningSessionRunner } from '@lap/session-runner';
+import { serveCursorKeys } from './support/credentials-stand-in';
+import { readRawRecords } from './support/raw-records';
+import { userMessage as message } from './support/session-commands';
 
 const KEYS: Record<string, string> = { alice: 'cursor-key-alice-1234', mallory: 'rejected-key-9999' };
 
@@ -31,17 +32,7 @@ describe('session runner against NATS and the Cursor emulator', () => {
     commands = new SubjectLog(nats.client, nats.names.streams.commands);
     raw = new SubjectLog(nats.client, nats.names.streams.raw);
 
-    // Plays the credentials service: answers with the owner's key, sealed for the runner.
-    credentials = new RpcServer(nats.client.connection);
-    credentials.serve(nats.names.rpc.credentials.resolve, credentialsRpc.resolve.request, async (request) => {
-      const key = KEYS[request.ownerId];
-      if (!key)
-        throw new RpcCallError(
-          'not_found',
-          'No Cursor API key is stored: add one with PUT /api/agent-runtimes/cursor/credentials',
-        );
-      return { apiBase: emulator.url, sealedApiKey: sealSecret(key, request.replyPublicKey) };
-    });
+    credentials = serveCursorKeys(nats, emulator.url, KEYS);
 
     runner = await startSessionRunner(
       runnerConfigSchema.parse({
@@ -66,33 +57,7 @@ describe('session runner against NATS and the Cursor emulator', () => {
     await commands.append(nats.names.command(command.sessionId), command, { msgId: command.commandId });
   };
 
-  const message = (sessionId: string, text: string, ownerId = 'alice'): SessionCommand => ({
-    type: 'user.message',
-    commandId: newCommandId(),
-    sessionId,
-    ownerId,
-    issuedAt: new Date().toISOString(),
-    text,
-    agent: { name: 'fixer', model: 'claude-opus-4-5', system: 'You are a coding assistant.' },
-    environment: { repository: 'https://github.com/acme/app', ref: 'main', autoCreatePr: false },
-  });
-
-  const rawRecords = async (sessionId: string) => {
-    const subject = nats.names.raw(sessionId);
-    const last = await raw.last(subject);
-    const records: Array<{ record: RawRecord; headers: Record<string, string>; seq: number }> = [];
-    if (!last) return records;
-    for await (const stored of readSubjectRange<RawRecord>(
-      nats.client.js,
-      raw.stream,
-      subject,
-      0,
-      last.seq,
-    )) {
-      records.push({ record: stored.data, headers: stored.headers, seq: stored.seq });
-    }
-    return records;
-  };
+  const rawRecords = (sessionId: string) => readRawRecords(nats, raw, sessionId);
 
   const settledCount = async (sessionId: string) =>
     (await rawRecords(sessionId)).filter(

@@ -1,0 +1,22 @@
+import { credentialsRpc, sealSecret } from '@lap/contracts';
+import { RpcCallError, RpcServer } from '@lap/messaging';
+import type { TestNats } from '@lap/testing';
+
+/**
+ * Plays the credentials service: answers with the owner's Cursor key from `keys`, sealed for the
+ * runner that asked, and "not found" for an owner without one.
+ */
+export function serveCursorKeys(nats: TestNats, apiBase: string, keys: Record<string, string>): RpcServer {
+  const server = new RpcServer(nats.client.connection);
+  server.serve(nats.names.rpc.credentials.resolve, credentialsRpc.resolve.request, async (request) => {
+    const key = keys[request.ownerId];
+    if (!key) {
+      throw new RpcCallError(
+        'not_found',
+        'No Cursor API key is stored: add one with PUT /api/agent-runtimes/cursor/credentials',
+      );
+    }
+    return { apiBase, sealedApiKey: sealSecret(key, request.replyPublicKey) };
+  });
+  return server;
+}
