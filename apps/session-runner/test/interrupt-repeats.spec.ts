@@ -91,7 +91,8 @@ describe('session runner: an interrupt repeated after the duplicate window', () 
       timeoutMs: 20_000,
     });
 
-    expect(refusals).toBeGreaterThanOrEqual(3);
+    // Refused twice at least: the delivery after those came 1.5 s or more after the first, past the window.
+    expect(refusals).toBeGreaterThanOrEqual(2);
     const records = await rawRecords(sessionId);
     expect(records.filter((r) => r.kind === 'interrupt.taken')).toHaveLength(1);
     expect(records[records.length - 1]).toMatchObject({ kind: 'run.settled', status: 'CANCELLED' });

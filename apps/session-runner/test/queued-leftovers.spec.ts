@@ -75,16 +75,18 @@ describe('session runner: commands a NATS restart left queued after their run se
     const pending = interrupt(done.sessionId);
     await recordedInRawLog(recorded);
     const log = await new SessionLogRepository(raw, nats.names).open(live.sessionId);
-    await log.append({
-      kind: 'message.taken',
-      commandId: live.commandId,
-      text: live.text,
-      at: new Date().toISOString(),
-    });
+    const at = new Date().toISOString();
+    await log.append({ kind: 'message.taken', commandId: live.commandId, text: live.text, at });
+    // An interrupt recorded while its run goes on: Cursor refused the cancel, and it waits to come back.
+    const refused = interrupt(live.sessionId);
+    const run = { commandId: live.commandId, agentId: 'bc-1', runId: 'run-1', at };
+    await log.append({ kind: 'cursor.agent_created', ...run });
+    await log.append({ kind: 'interrupt.taken', commandId: refused.commandId, runId: run.runId, at });
     const doneSeq = await send(done);
     const liveSeq = await send(live);
     const recordedSeq = await send(recorded);
     const pendingSeq = await send(pending);
+    const refusedSeq = await send(refused);
     const logger = { log: () => undefined, warn: () => undefined, error: () => undefined };
     // The sweep reads only the queue and the raw logs.
     const processor = new CommandProcessor({
@@ -99,8 +101,8 @@ describe('session runner: commands a NATS restart left queued after their run se
     expect(await commands.at(recordedSeq)).toBeNull();
     expect((await commands.at(liveSeq))?.seq).toBe(liveSeq);
     expect((await commands.at(pendingSeq))?.seq).toBe(pendingSeq);
-    await commands.remove(liveSeq);
-    await commands.remove(pendingSeq);
+    expect((await commands.at(refusedSeq))?.seq).toBe(refusedSeq);
+    for (const seq of [liveSeq, pendingSeq, refusedSeq]) await commands.remove(seq);
   });
 
   it.each([

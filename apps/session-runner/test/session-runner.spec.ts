@@ -7,7 +7,7 @@ import {
   type RawRecord,
   type SessionCommand,
 } from '@lap/contracts';
-import { ensureStreams, type RpcServer, SubjectLog } from '@lap/messaging';
+import { decodeJson, encodeJson, ensureStreams, type RpcServer, SubjectLog } from '@lap/messaging';
 import { createTestNats, waitFor, type TestNats } from '@lap/testing';
 import { createEmulatorApp } from '@lap/cursor-emulator';
 import { runnerConfigSchema, startSessionRunner, type RunningSessionRunner } from '@lap/session-runner';
@@ -169,6 +169,26 @@ describe('session runner against NATS and the Cursor emulator', () => {
     await waitFor(async () => (await settledCount(sessionId)) === 1, { what: 'the cancelled run to settle' });
     const records = (await rawRecords(sessionId)).map((r) => r.record);
     expect(records.some((r) => r.kind === 'interrupt.taken')).toBe(true);
+    expect(records[records.length - 1]).toMatchObject({ kind: 'run.settled', status: 'CANCELLED' });
+  });
+
+  it('records and cancels for a runner of the previous version, whose request names no `record`', async () => {
+    const sessionId = newSessionId();
+    await send(message(sessionId, 'Work forever [scenario:hang]'));
+    await waitFor(
+      async () => (await rawRecords(sessionId)).some((r) => cursorFramesOf(r.record).length > 0),
+      { what: 'the run to stream' },
+    );
+    const commandId = newCommandId();
+    const reply = await nats.client.connection.request(
+      nats.names.control(sessionId),
+      encodeJson({ type: 'interrupt', commandId }),
+      { timeout: 5_000 },
+    );
+    expect(decodeJson(reply.data)).toEqual({ ok: true });
+    await waitFor(async () => (await settledCount(sessionId)) === 1, { what: 'the cancelled run to settle' });
+    const records = (await rawRecords(sessionId)).map((r) => r.record);
+    expect(records.filter((r) => r.kind === 'interrupt.taken')).toMatchObject([{ commandId }]);
     expect(records[records.length - 1]).toMatchObject({ kind: 'run.settled', status: 'CANCELLED' });
   });
 

@@ -2,11 +2,13 @@ import { CursorClient } from '@lap/cursor-client';
 import {
   sessionCommandSchema,
   type NatsNames,
+  type RawRecord,
   type SessionCommand,
   type UserInterruptCommand,
   type UserMessageCommand,
 } from '@lap/contracts';
 import {
+  DUPLICATE_WINDOW_MS,
   FencedError,
   isTransientNatsError,
   RpcCallError,
@@ -124,29 +126,34 @@ export class CommandProcessor {
 
   /**
    * A command still queued although the session's raw log shows it done: a message whose run is
-   * settled, an interrupt that is recorded. nats-server 2.9 can come back from a restart with such a
-   * command in the stream while its consumer counts it acknowledged (and its ack floor stuck below it,
-   * out of `removeAcknowledged`'s reach): it is never delivered again. Removing one whose owner is
-   * about to acknowledge it does no harm either: taking it would only acknowledge it.
+   * settled, an interrupt that is recorded and whose run is over. nats-server 2.9 can come back from a
+   * restart with such a command in the stream while its consumer counts it acknowledged (and its ack
+   * floor stuck below it, out of `removeAcknowledged`'s reach): it is never delivered again. Removing
+   * one whose owner is about to acknowledge it does no harm either: taking it would only acknowledge
+   * it. An interrupt recorded while its run goes on is not done: its cancel failed, and it waits to be
+   * delivered again.
    */
   private async isSettledLeftover(queued: StoredRecord<unknown>): Promise<boolean> {
     const parsed = sessionCommandSchema.safeParse(queued.data);
     if (!parsed.success) return false;
     const command = parsed.data;
-    if (command.type === 'user.interrupt') return this.isRecordedInterrupt(command);
     const { position } = await this.deps.sessionLogs.open(command.sessionId);
+    if (command.type === 'user.interrupt') {
+      const recorded = await this.recordedInterrupt(command);
+      return !!recorded && !(position.runState === 'live' && position.runId === recorded.runId);
+    }
     return position.commandId === command.commandId && position.runState === 'settled';
   }
 
-  /** Its `interrupt.taken` is in the raw log, looked for from shortly before the command was issued. */
-  private async isRecordedInterrupt(command: UserInterruptCommand): Promise<boolean> {
+  /** Its `interrupt.taken` in the raw log, looked for from shortly before the command was issued. */
+  private async recordedInterrupt(command: UserInterruptCommand): Promise<InterruptTaken | undefined> {
     const issuedAt = Date.parse(command.issuedAt);
-    if (Number.isNaN(issuedAt)) return false;
+    if (Number.isNaN(issuedAt)) return undefined;
     const since = new Date(issuedAt - CLOCK_SKEW_MS);
     for await (const { data } of this.deps.sessionLogs.recordsSince(command.sessionId, since)) {
-      if (data.kind === 'interrupt.taken' && data.commandId === command.commandId) return true;
+      if (data.kind === 'interrupt.taken' && data.commandId === command.commandId) return data;
     }
-    return false;
+    return undefined;
   }
 
   private async removeLeftover(queued: StoredRecord<unknown>): Promise<void> {
@@ -247,9 +254,11 @@ export class CommandProcessor {
   }
 
   private async interrupt(command: UserInterruptCommand, deliveryCount: number): Promise<void> {
-    // A repeat (Cursor's cancel failed, or the runner died before acknowledging) can come after the
-    // duplicate window, when the raw log would store a second `interrupt.taken`: it only cancels.
-    const record = deliveryCount === 1 || !(await this.isRecordedInterrupt(command));
+    // A repeat (Cursor's cancel failed, the runner died before acknowledging, or the consumer was made
+    // again after an outage, which starts the count over) can come after the duplicate window, when
+    // the raw log would store a second `interrupt.taken`: it only cancels.
+    const mayBeRepeat = deliveryCount > 1 || Date.now() - Date.parse(command.issuedAt) >= REPEAT_AGE_MS;
+    const record = !(mayBeRepeat && (await this.recordedInterrupt(command)));
     const answer = await this.deps.control.requestInterrupt(command.sessionId, command.commandId, record);
     if (answer === 'done') return;
     if (answer === 'failed') {
@@ -304,5 +313,13 @@ function safeJson(item: WorkItem): unknown {
 
 const now = () => new Date().toISOString();
 
+type InterruptTaken = Extract<RawRecord, { kind: 'interrupt.taken' }>;
+
 /** How far the gateway's clock (a command's `issuedAt`) may be ahead of JetStream's. */
 const CLOCK_SKEW_MS = 60_000;
+
+/**
+ * A command a repeat of which can come after the duplicate window is at least this old by the
+ * gateway's clock, given the skew allowed.
+ */
+const REPEAT_AGE_MS = DUPLICATE_WINDOW_MS - CLOCK_SKEW_MS;

@@ -7,7 +7,7 @@ interface InterruptRequest {
   type: 'interrupt';
   commandId: string;
   /** False when the raw log already holds this interrupt: only the cancel is left to do. */
-  record: boolean;
+  record?: boolean;
 }
 
 /** What the runner holding a session answered: `nobody` when no runner holds it. */
@@ -35,7 +35,8 @@ export class SessionControl {
         if (!session) return;
         const request = decodeJson<InterruptRequest>(message.data);
         session
-          .interrupt(request.commandId, request.record)
+          // A runner from before `record` existed sends none: it means record.
+          .interrupt(request.commandId, request.record !== false)
           .then(() => message.respond(encodeJson({ ok: true })))
           .catch((e: unknown) => {
             this.onError('interrupt failed', e);
