@@ -20,12 +20,13 @@ export interface StreamSettings {
 }
 
 /**
- * How late a repeated message id is still recognised: every repeat the platform makes of a publish
- * whose outcome it did not learn comes sooner (a runner's raw append retries for up to
- * RUNNER_APPEND_RETRY_MS, held to half of this; the gateway's command publish for 10 s). Later repeats
- * guard themselves: a redelivered interrupt looks for its record, and the event publisher for its
- * event. The server keeps every id for the whole window, about 230 B each: 28 MB for every 1,000
- * messages/s (140 MB at 10 minutes).
+ * How late a repeated message id is still recognised: every retry of a publish whose outcome was not
+ * learned comes sooner (a runner's raw append retries for up to RUNNER_APPEND_RETRY_MS, held to half of
+ * this; the gateway's command publish for 10 s). Later repeats guard themselves: a redelivered
+ * interrupt looks for its record, and the event publisher for its event. An id-less frame (`status`,
+ * `error`) sent again by a stream resumed from the same point is kept again past it, as a new one. The
+ * server keeps every id for the whole window, about 230 B each: 28 MB for every 1,000 messages/s
+ * (140 MB at 10 minutes).
  */
 export const DUPLICATE_WINDOW_MS = 2 * 60_000;
 
