@@ -33,14 +33,17 @@ function canListen(port: number): Promise<boolean> {
   });
 }
 
-/** Where Linux starts picking source ports (32768 by default; elsewhere, assume that). */
+/**
+ * Where Linux starts picking source ports. 32768 (its default) when that cannot be read (not Linux)
+ * or leaves no room below it (a range widened to start near 1024: then no port is clear of it).
+ */
 function ephemeralRangeStart(): number {
   try {
     const [start] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/);
     const port = Number(start);
     if (Number.isInteger(port) && port > LOWEST_PORT + 1_000) return port;
   } catch {
-    // Not Linux: the IANA dynamic range starts higher still.
+    // Not Linux: see above.
   }
   return 32_768;
 }
