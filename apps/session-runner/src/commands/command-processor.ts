@@ -137,11 +137,13 @@ export class CommandProcessor {
     const parsed = sessionCommandSchema.safeParse(queued.data);
     if (!parsed.success) return false;
     const command = parsed.data;
-    const { position } = await this.deps.sessionLogs.open(command.sessionId);
     if (command.type === 'user.interrupt') {
       const recorded = await this.recordedInterrupt(command);
-      return !!recorded && !(position.runState === 'live' && position.runId === recorded.runId);
+      if (!recorded) return false;
+      const { position } = await this.deps.sessionLogs.open(command.sessionId);
+      return !(position.runState === 'live' && position.runId === recorded.runId);
     }
+    const { position } = await this.deps.sessionLogs.open(command.sessionId);
     return position.commandId === command.commandId && position.runState === 'settled';
   }
 
