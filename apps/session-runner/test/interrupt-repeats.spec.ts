@@ -1,11 +1,8 @@
 import { cursorFramesOf, newSessionId, type SessionCommand } from '@lap/contracts';
-import { DEFAULT_STREAM_SETTINGS, ensureStreams, type RpcServer, SubjectLog } from '@lap/messaging';
+import { DEFAULT_STREAM_SETTINGS, ensureStreams } from '@lap/messaging';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createTestNats, waitFor, type TestNats } from '@lap/testing';
-import { createEmulatorApp } from '@lap/cursor-emulator';
-import { runnerConfigSchema, startSessionRunner, type RunningSessionRunner } from '@lap/session-runner';
-import { serveCursorKeys } from './support/credentials-stand-in';
-import { readRawRecords } from './support/raw-records';
+import { waitFor } from '@lap/testing';
+import { RunnerTestBed } from './support/runner-test-bed';
 import { userInterrupt, userMessage } from './support/session-commands';
 
 /**
@@ -15,51 +12,28 @@ import { userInterrupt, userMessage } from './support/session-commands';
  */
 describe('session runner: an interrupt repeated after the duplicate window', () => {
   const DUPLICATE_WINDOW_MS = 1_000;
-  let nats: TestNats;
-  let emulator: Awaited<ReturnType<typeof createEmulatorApp>>;
-  let runner: RunningSessionRunner;
-  let credentials: RpcServer;
-  let commands: SubjectLog;
-  let raw: SubjectLog;
+  let bed: RunnerTestBed;
 
   beforeAll(async () => {
-    nats = await createTestNats('interrupt');
-    emulator = await createEmulatorApp({ port: 0, frameIntervalMs: 2 });
-    await ensureStreams(nats.client.jsm, nats.names, ['commands', 'raw']);
-    commands = new SubjectLog(nats.client, nats.names.streams.commands);
-    raw = new SubjectLog(nats.client, nats.names.streams.raw);
-    credentials = serveCursorKeys(nats, emulator.url, { alice: 'cursor-key-alice-1234' });
-    runner = await startSessionRunner(
-      runnerConfigSchema.parse({
-        NATS_URL: nats.url,
-        LAP_PREFIX: nats.prefix,
-        RUNNER_PORT: 0,
-        LOG_LEVEL: 'error',
-      }),
-    );
+    bed = await RunnerTestBed.open('interrupt', { alice: 'cursor-key-alice-1234' }, { frameIntervalMs: 2 });
+    await bed.startRunner();
     // The runner set the streams up at start; the window is shortened behind its back.
-    await ensureStreams(nats.client.jsm, nats.names, ['raw'], {
+    await ensureStreams(bed.nats.client.jsm, bed.nats.names, ['raw'], {
       ...DEFAULT_STREAM_SETTINGS,
       duplicateWindowMs: DUPLICATE_WINDOW_MS,
     });
   });
 
   afterAll(async () => {
-    await runner?.close();
-    credentials?.close();
-    await emulator?.close();
-    await nats?.cleanup();
+    await bed?.close();
   });
 
-  const send = async (command: SessionCommand) => {
-    await commands.append(nats.names.command(command.sessionId), command, { msgId: command.commandId });
-  };
-
+  const send = (command: SessionCommand) => bed.send(command);
   const rawRecords = async (sessionId: string) =>
-    (await readRawRecords(nats, raw, sessionId)).map((stored) => stored.record);
+    (await bed.rawRecords(sessionId)).map((stored) => stored.record);
 
   const setFaults = (faults: string[]) =>
-    fetch(`${emulator.url}/__emulator/faults`, {
+    fetch(`${bed.emulator.url}/__emulator/faults`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ faults }),
@@ -67,10 +41,10 @@ describe('session runner: an interrupt repeated after the duplicate window', () 
 
   /** Clears the faults; returns how many requests the 1,000 refusals set had answered. */
   const clearFaults = async (): Promise<number> => {
-    const before = (await fetch(`${emulator.url}/__emulator/faults`).then((r) => r.json())) as {
+    const before = (await fetch(`${bed.emulator.url}/__emulator/faults`).then((r) => r.json())) as {
       requestFaults: Array<{ remaining: number }>;
     };
-    await fetch(`${emulator.url}/__emulator/faults`, { method: 'DELETE' });
+    await fetch(`${bed.emulator.url}/__emulator/faults`, { method: 'DELETE' });
     return 1000 - (before.requestFaults[0]?.remaining ?? 0);
   };
 

@@ -1,12 +1,10 @@
 import { AckPolicy, DeliverPolicy } from '@nats-io/jetstream';
 import { newSessionId, type SessionCommand, type UserMessageCommand } from '@lap/contracts';
-import { ensureStreams, RpcCallError, type RpcServer, SubjectLog, type WorkItem } from '@lap/messaging';
-import { createTestNats, type TestNats } from '@lap/testing';
-import { createEmulatorApp } from '@lap/cursor-emulator';
-import { runnerConfigSchema, startSessionRunner, type RunningSessionRunner } from '@lap/session-runner';
+import { RpcCallError, type SubjectLog, type WorkItem } from '@lap/messaging';
+import type { TestNats } from '@lap/testing';
 import { CommandProcessor, type CommandProcessorDeps } from '../src/commands/command-processor';
 import { SessionLogRepository } from '../src/session-log/session-log.repository';
-import { serveCursorKeys } from './support/credentials-stand-in';
+import { RunnerTestBed } from './support/runner-test-bed';
 import { userInterrupt as interrupt, userMessage as message } from './support/session-commands';
 
 /**
@@ -16,31 +14,21 @@ import { userInterrupt as interrupt, userMessage as message } from './support/se
  * runners' consumer past them.
  */
 describe('session runner: commands a NATS restart left queued after their run settled', () => {
+  let bed: RunnerTestBed;
   let nats: TestNats;
-  let emulator: Awaited<ReturnType<typeof createEmulatorApp>>;
-  let runner: RunningSessionRunner | undefined;
-  let credentials: RpcServer;
   let commands: SubjectLog;
   let raw: SubjectLog;
 
   beforeAll(async () => {
-    nats = await createTestNats('leftover');
-    emulator = await createEmulatorApp({ port: 0 });
-    await ensureStreams(nats.client.jsm, nats.names, ['commands', 'raw']);
-    commands = new SubjectLog(nats.client, nats.names.streams.commands);
-    raw = new SubjectLog(nats.client, nats.names.streams.raw);
-    credentials = serveCursorKeys(nats, emulator.url, { alice: 'cursor-key-alice-1234' });
+    bed = await RunnerTestBed.open('leftover', { alice: 'cursor-key-alice-1234' });
+    ({ nats, commands, raw } = bed);
   });
 
   afterAll(async () => {
-    await runner?.close();
-    credentials?.close();
-    await emulator?.close();
-    await nats?.cleanup();
+    await bed?.close();
   });
 
-  const send = async (command: SessionCommand) =>
-    (await commands.append(nats.names.command(command.sessionId), command, { msgId: command.commandId })).seq;
+  const send = (command: SessionCommand) => bed.send(command);
 
   /** The interrupt's `interrupt.taken` in its session's raw log, as the runner that took it left it. */
   async function recordedInRawLog(command: SessionCommand): Promise<void> {
@@ -159,13 +147,7 @@ describe('session runner: commands a NATS restart left queued after their run se
     const held = message(newSessionId(), 'held');
     await settledInRawLog(held);
     const heldSeq = await send(held);
-    const config = runnerConfigSchema.parse({
-      NATS_URL: nats.url,
-      LAP_PREFIX: nats.prefix,
-      RUNNER_PORT: 0,
-      LOG_LEVEL: 'error',
-      RUNNER_ACK_WAIT_MS: 60_000,
-    });
+    const config = bed.runnerConfig({ RUNNER_ACK_WAIT_MS: 60_000 });
     // A runner that recorded the run's end and froze before acknowledging: the command is its for a minute.
     await nats.client.jsm.consumers.add(nats.names.streams.commands, {
       durable_name: nats.names.consumers.runners,
@@ -181,7 +163,7 @@ describe('session runner: commands a NATS restart left queued after their run se
     const taken = await consumer.next({ expires: 5_000 });
     expect(taken?.seq).toBe(heldSeq);
 
-    runner = await startSessionRunner(config);
+    await bed.startRunner(config);
     expect(await commands.at(heldSeq)).toBeNull();
     expect((await nats.client.jsm.streams.info(nats.names.streams.commands)).state.messages).toBe(0);
   });

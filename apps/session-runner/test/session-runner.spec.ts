@@ -7,57 +7,34 @@ import {
   type RawRecord,
   type SessionCommand,
 } from '@lap/contracts';
-import { decodeJson, encodeJson, ensureStreams, type RpcServer, SubjectLog } from '@lap/messaging';
-import { createTestNats, waitFor, type TestNats } from '@lap/testing';
-import { createEmulatorApp } from '@lap/cursor-emulator';
-import { runnerConfigSchema, startSessionRunner, type RunningSessionRunner } from '@lap/session-runner';
-import { serveCursorKeys } from './support/credentials-stand-in';
-import { readRawRecords } from './support/raw-records';
+import { decodeJson, encodeJson } from '@lap/messaging';
+import { waitFor, type TestNats } from '@lap/testing';
+import type { RunningSessionRunner } from '@lap/session-runner';
+import { RunnerTestBed } from './support/runner-test-bed';
 import { userMessage as message } from './support/session-commands';
 
 const KEYS: Record<string, string> = { alice: 'cursor-key-alice-1234', mallory: 'rejected-key-9999' };
 
 describe('session runner against NATS and the Cursor emulator', () => {
+  let bed: RunnerTestBed;
   let nats: TestNats;
-  let emulator: Awaited<ReturnType<typeof createEmulatorApp>>;
+  let emulator: RunnerTestBed['emulator'];
   let runner: RunningSessionRunner;
-  let credentials: RpcServer;
-  let commands: SubjectLog;
-  let raw: SubjectLog;
 
   beforeAll(async () => {
-    nats = await createTestNats('runner');
-    emulator = await createEmulatorApp({ port: 0, frameIntervalMs: 2, rejectedApiKeys: [KEYS.mallory] });
-    await ensureStreams(nats.client.jsm, nats.names, ['commands', 'raw']);
-    commands = new SubjectLog(nats.client, nats.names.streams.commands);
-    raw = new SubjectLog(nats.client, nats.names.streams.raw);
-
-    credentials = serveCursorKeys(nats, emulator.url, KEYS);
-
-    runner = await startSessionRunner(
-      runnerConfigSchema.parse({
-        NATS_URL: nats.url,
-        LAP_PREFIX: nats.prefix,
-        RUNNER_PORT: 0,
-        LOG_LEVEL: 'warn',
-        CURSOR_RETRY_BASE_MS: 20,
-        CURSOR_RETRY_MAX_DELAY_MS: 200,
-      }),
+    bed = await RunnerTestBed.open('runner', KEYS, { frameIntervalMs: 2, rejectedApiKeys: [KEYS.mallory] });
+    ({ nats, emulator } = bed);
+    runner = await bed.startRunner(
+      bed.runnerConfig({ LOG_LEVEL: 'warn', CURSOR_RETRY_BASE_MS: 20, CURSOR_RETRY_MAX_DELAY_MS: 200 }),
     );
   });
 
   afterAll(async () => {
-    await runner?.close();
-    credentials?.close();
-    await emulator?.close();
-    await nats?.cleanup();
+    await bed?.close();
   });
 
-  const send = async (command: SessionCommand) => {
-    await commands.append(nats.names.command(command.sessionId), command, { msgId: command.commandId });
-  };
-
-  const rawRecords = (sessionId: string) => readRawRecords(nats, raw, sessionId);
+  const send = (command: SessionCommand) => bed.send(command);
+  const rawRecords = (sessionId: string) => bed.rawRecords(sessionId);
 
   const settledCount = async (sessionId: string) =>
     (await rawRecords(sessionId)).filter(
