@@ -1,11 +1,16 @@
 import { AckPolicy, DeliverPolicy } from '@nats-io/jetstream';
 import { newSessionId, type SessionCommand, type UserMessageCommand } from '@lap/contracts';
-import { RpcCallError, type SubjectLog, type WorkItem } from '@lap/messaging';
+import { RpcCallError, type SubjectLog } from '@lap/messaging';
 import type { TestNats } from '@lap/testing';
 import { CommandProcessor, type CommandProcessorDeps } from '../src/commands/command-processor';
 import { SessionLogRepository } from '../src/session-log/session-log.repository';
 import { RunnerTestBed } from './support/runner-test-bed';
-import { userInterrupt as interrupt, userMessage as message } from './support/session-commands';
+import {
+  deliveredCommand,
+  newSettling,
+  userInterrupt as interrupt,
+  userMessage as message,
+} from './support/session-commands';
 
 /**
  * nats-server 2.9 can come back from a restart with a command in the work queue that its consumer
@@ -30,29 +35,8 @@ describe('session runner: commands a NATS restart left queued after their run se
 
   const send = (command: SessionCommand) => bed.send(command);
 
-  /** The interrupt's `interrupt.taken` in its session's raw log, as the runner that took it left it. */
-  async function recordedInRawLog(command: SessionCommand): Promise<void> {
-    const log = await new SessionLogRepository(raw, nats.names).open(command.sessionId);
-    await log.append({
-      kind: 'interrupt.taken',
-      commandId: command.commandId,
-      runId: null,
-      at: new Date().toISOString(),
-    });
-  }
-
-  /** A session whose raw log shows `command` taken and its run over, as its runner left it. */
-  async function settledInRawLog(command: UserMessageCommand): Promise<void> {
-    const log = await new SessionLogRepository(raw, nats.names).open(command.sessionId);
-    const at = new Date().toISOString();
-    await log.append({ kind: 'message.taken', commandId: command.commandId, text: command.text, at });
-    await log.append({
-      kind: 'runner.error',
-      commandId: command.commandId,
-      error: { type: 'api_error', message: 'settled before the restart' },
-      at,
-    });
-  }
+  const settledInRawLog = (command: UserMessageCommand) => bed.recordSettled(command);
+  const recordedInRawLog = (command: SessionCommand) => bed.recordInterrupt(command);
 
   it('sweeps out a queued command the raw log shows done, never one it does not', async () => {
     const done = message(newSessionId(), 'done');
@@ -69,12 +53,17 @@ describe('session runner: commands a NATS restart left queued after their run se
     const refused = interrupt(live.sessionId);
     const run = { commandId: live.commandId, agentId: 'bc-1', runId: 'run-1', at };
     await log.append({ kind: 'cursor.agent_created', ...run });
-    await log.append({ kind: 'interrupt.taken', commandId: refused.commandId, runId: run.runId, at });
+    await bed.recordInterrupt(refused, run.runId);
+    // A message done before a later one of its session ran: the log's position names the later one.
+    const earlier = message(newSessionId(), 'earlier');
+    await settledInRawLog(earlier);
+    await settledInRawLog(message(earlier.sessionId, 'later'));
     const doneSeq = await send(done);
     const liveSeq = await send(live);
     const recordedSeq = await send(recorded);
     const pendingSeq = await send(pending);
     const refusedSeq = await send(refused);
+    const earlierSeq = await send(earlier);
     const logger = { log: () => undefined, warn: () => undefined, error: () => undefined };
     // The sweep reads only the queue and the raw logs.
     const processor = new CommandProcessor({
@@ -84,13 +73,37 @@ describe('session runner: commands a NATS restart left queued after their run se
       logger,
     } as unknown as CommandProcessorDeps);
 
-    expect(await processor.removeSettledLeftovers()).toBe(2);
+    expect(await processor.removeSettledLeftovers()).toBe(3);
     expect(await commands.at(doneSeq)).toBeNull();
     expect(await commands.at(recordedSeq)).toBeNull();
+    expect(await commands.at(earlierSeq)).toBeNull();
     expect((await commands.at(liveSeq))?.seq).toBe(liveSeq);
     expect((await commands.at(pendingSeq))?.seq).toBe(pendingSeq);
     expect((await commands.at(refusedSeq))?.seq).toBe(refusedSeq);
     for (const seq of [liveSeq, pendingSeq, refusedSeq]) await commands.remove(seq);
+  });
+
+  it('hands a done command back instead of acknowledging it when its sequence now holds another', async () => {
+    const done = message(newSessionId(), 'done');
+    await settledInRawLog(done);
+    // The stream's sequence went back in a NATS crash: a new command was stored under the sequence
+    // `done` had been delivered with. Acknowledging `done` would remove the newcomer.
+    const newcomerSeq = await send(message(newSessionId(), 'newcomer'));
+    const settling = newSettling();
+    const processor = new CommandProcessor({
+      names: nats.names,
+      commands,
+      sessionLogs: new SessionLogRepository(raw, nats.names),
+      logger: { log: () => undefined, warn: () => undefined, error: () => undefined },
+    } as unknown as CommandProcessorDeps);
+
+    await processor.handle(
+      deliveredCommand(nats.names, done, newcomerSeq, settling),
+      new AbortController().signal,
+    );
+    expect(settling).toEqual({ naks: [0], acks: [] });
+    expect((await commands.at(newcomerSeq))?.seq).toBe(newcomerSeq);
+    await commands.remove(newcomerSeq);
   });
 
   it.each([
@@ -106,7 +119,7 @@ describe('session runner: commands a NATS restart left queued after their run se
     const second = message(sessionId, 'second');
     const secondSeq = await send(second);
     const resolved: string[] = [];
-    const naks: Array<number | undefined> = [];
+    const settling = newSettling();
     const processor = new CommandProcessor({
       names: nats.names,
       commands,
@@ -122,24 +135,12 @@ describe('session runner: commands a NATS restart left queued after their run se
       },
       queueRetryMs: 1_000,
     } as unknown as CommandProcessorDeps);
-    const item = {
-      subject: nats.names.command(sessionId),
-      seq: secondSeq,
-      deliveryCount: 1,
-      headers: {},
-      data: new Uint8Array(),
-      json: <T>() => second as T,
-      ack: async () => undefined,
-      nak: (delayMs?: number) => void naks.push(delayMs),
-      working: () => undefined,
-      term: () => undefined,
-      settled: () => naks.length > 0,
-    } satisfies WorkItem;
+    const item = deliveredCommand(nats.names, second, secondSeq, settling);
 
     await processor.handle(item, new AbortController().signal);
     expect(await commands.at(leftoverSeq)).toBeNull();
     expect(resolved).toEqual(['alice']);
-    expect(naks).toEqual([1_000]);
+    expect(settling.naks).toEqual([1_000]);
     await commands.remove(secondSeq);
   });
 

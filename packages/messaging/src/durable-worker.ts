@@ -1,4 +1,4 @@
-import { AckPolicy, DeliverPolicy, type Consumer, type JsMsg } from '@nats-io/jetstream';
+import { AckPolicy, DeliverPolicy, type Consumer, type ConsumerInfo, type JsMsg } from '@nats-io/jetstream';
 import type { NatsClient } from './nats-client';
 import { headersOf } from './nats-headers';
 import { decodeJson } from './json-codec';
@@ -28,6 +28,11 @@ export interface WorkItem {
   seq: number;
   /** 1 on first delivery. */
   deliveryCount: number;
+  /**
+   * Delivered before, or stored before the consumer was made: a consumer made again (see
+   * `remakeConsumer`) delivers everything still queued once more, with its counts started over.
+   */
+  mayBeRepeat: boolean;
   headers: Record<string, string>;
   data: Uint8Array;
   json<T>(): T;
@@ -43,6 +48,22 @@ export interface WorkItem {
 
 export type WorkHandler = (item: WorkItem, shutdown: AbortSignal) => Promise<void>;
 
+/** What the stream and its consumer say about the queue: how a repair after a NATS crash starts. */
+export interface QueueState {
+  /** The stream's first message, the last sequence it stored, and how many messages it holds. */
+  firstSeq: number;
+  lastSeq: number;
+  messages: number;
+  /** The last stream sequence the consumer delivered, and the one below which it has all acks. */
+  deliveredSeq: number;
+  ackFloorSeq: number;
+  /** Messages the consumer has still to deliver, and delivered ones it awaits the ack of. */
+  undeliveredCount: number;
+  ackPendingCount: number;
+  /** When the consumer was made: names this one consumer to `remakeConsumer`. */
+  consumerCreated: string;
+}
+
 /**
  * Pulls from a shared durable consumer, at most `concurrency` messages at a time, and hands each to
  * the handler. The handler settles the message (ack / nak / term); one that throws is nak'ed with a
@@ -53,6 +74,10 @@ export class DurableWorker {
   private readonly shutdown = new AbortController();
   private loop?: Promise<void>;
   private wake?: () => void;
+  /** When the consumer this process pulls from was made (server clock, ms): older messages may be repeats. */
+  private consumerMadeAtMs = 0;
+  /** The consumer's delivery sequence of the last message pulled: it only falls when the consumer is new. */
+  private lastDeliverySeq = 0;
 
   constructor(
     private readonly client: NatsClient,
@@ -67,41 +92,54 @@ export class DurableWorker {
    * earlier version is removed (`undefined` clears it in the update).
    */
   async ensureConsumer(): Promise<void> {
-    const { stream, durable, ackWaitMs, maxAckPending } = this.options;
-    const config = {
-      durable_name: durable,
-      ack_policy: AckPolicy.Explicit,
-      deliver_policy: DeliverPolicy.All,
-      filter_subject: undefined,
-      ack_wait: ackWaitMs * NANOS_PER_MS,
-      max_ack_pending: maxAckPending ?? 10_000,
-      max_deliver: -1,
-    };
+    const { stream, durable } = this.options;
     try {
       await this.client.jsm.consumers.info(stream, durable);
-      const { durable_name: _name, deliver_policy: _policy, ...updatable } = config;
-      await this.client.jsm.consumers.update(stream, durable, updatable);
+      const { durable_name: _name, deliver_policy: _policy, ...updatable } = this.consumerConfig();
+      this.noteConsumer(await this.client.jsm.consumers.update(stream, durable, updatable));
     } catch (error) {
       if (!isNotFound(error)) throw error;
-      await this.client.jsm.consumers.add(stream, config);
+      this.noteConsumer(await this.client.jsm.consumers.add(stream, this.consumerConfig()));
     }
   }
 
-  /**
-   * Work-queue streams only: removes messages the consumer has already acknowledged (below its ack
-   * floor) that the stream still holds. nats-server 2.9 can come back from a restart with an ack
-   * persisted in the consumer but the message's removal lost: the message is then never delivered
-   * again, yet it sits at the head of its subject, where it would hold up the session's next command.
-   * Returns how many were removed.
-   */
-  async removeAcknowledged(): Promise<number> {
+  /** The stream's state is read first, so a message stored in between counts as not yet delivered. */
+  async queueState(): Promise<QueueState> {
     const { stream, durable } = this.options;
-    const consumer = await this.client.jsm.consumers.info(stream, durable);
     const { state } = await this.client.jsm.streams.info(stream);
-    const floor = consumer.ack_floor.stream_seq;
-    if (state.messages === 0 || state.first_seq > floor) return 0;
-    const { purged } = await this.client.jsm.streams.purge(stream, { seq: floor + 1 });
-    return purged;
+    const consumer = await this.client.jsm.consumers.info(stream, durable);
+    this.noteConsumer(consumer);
+    return {
+      firstSeq: state.first_seq,
+      lastSeq: state.last_seq,
+      messages: state.messages,
+      deliveredSeq: consumer.delivered.stream_seq,
+      ackFloorSeq: consumer.ack_floor.stream_seq,
+      undeliveredCount: consumer.num_pending,
+      ackPendingCount: consumer.num_ack_pending,
+      consumerCreated: consumer.created,
+    };
+  }
+
+  /**
+   * Deletes the consumer and makes it again, so that it delivers every message the stream holds from
+   * the first: the remedy when the consumer's state no longer matches the stream's (it cannot be reset
+   * in place on nats-server 2.9). Work queue streams only: their messages outlive the consumer. Does
+   * nothing and answers false when the consumer is no longer the one made at `created` (another
+   * replica remade it first).
+   */
+  async remakeConsumer(created: string): Promise<boolean> {
+    const { stream, durable } = this.options;
+    const current = await this.client.jsm.consumers.info(stream, durable).catch((error: unknown) => {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    });
+    if (current?.created !== created) return false;
+    await this.client.jsm.consumers.delete(stream, durable).catch((error: unknown) => {
+      if (!isNotFound(error)) throw error;
+    });
+    this.noteConsumer(await this.client.jsm.consumers.add(stream, this.consumerConfig()));
+    return true;
   }
 
   get activeCount(): number {
@@ -119,6 +157,23 @@ export class DurableWorker {
     this.wake?.();
     await this.loop;
     await Promise.allSettled([...this.inFlight]);
+  }
+
+  private consumerConfig() {
+    const { durable, ackWaitMs, maxAckPending } = this.options;
+    return {
+      durable_name: durable,
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.All,
+      filter_subject: undefined,
+      ack_wait: ackWaitMs * NANOS_PER_MS,
+      max_ack_pending: maxAckPending ?? 10_000,
+      max_deliver: -1,
+    };
+  }
+
+  private noteConsumer(consumer: ConsumerInfo): void {
+    this.consumerMadeAtMs = Math.max(this.consumerMadeAtMs, Date.parse(consumer.created) || 0);
   }
 
   private async pullLoop(handler: WorkHandler): Promise<void> {
@@ -154,7 +209,13 @@ export class DurableWorker {
   }
 
   private dispatch(message: JsMsg, handler: WorkHandler): void {
-    const item = new DeliveredItem(message);
+    const { deliverySequence, timestampNanos } = message.info;
+    // Another replica made the consumer again: what it delivers from before now may be a repeat.
+    if (deliverySequence <= this.lastDeliverySeq)
+      this.consumerMadeAtMs = Math.max(this.consumerMadeAtMs, Date.now());
+    this.lastDeliverySeq = deliverySequence;
+    const storedBeforeConsumer = timestampNanos / NANOS_PER_MS <= this.consumerMadeAtMs;
+    const item = new DeliveredItem(message, storedBeforeConsumer);
     const task = handler(item, this.shutdown.signal)
       .catch((error) => {
         this.onError(`handling ${item.subject}#${item.seq} failed`, error);
@@ -173,13 +234,18 @@ class DeliveredItem implements WorkItem {
   readonly subject: string;
   readonly seq: number;
   readonly deliveryCount: number;
+  readonly mayBeRepeat: boolean;
   readonly headers: Record<string, string>;
   private isSettled = false;
 
-  constructor(private readonly message: JsMsg) {
+  constructor(
+    private readonly message: JsMsg,
+    storedBeforeConsumer: boolean,
+  ) {
     this.subject = message.subject;
     this.seq = message.seq;
     this.deliveryCount = message.info.deliveryCount;
+    this.mayBeRepeat = this.deliveryCount > 1 || storedBeforeConsumer;
     this.headers = headersOf(message);
   }
 

@@ -295,40 +295,62 @@ describe('a durable worker whose consumer is deleted under it', () => {
     });
     await worker.stop();
   });
+});
 
-  it('removes messages its consumer already acknowledged that the stream still holds, and nothing else', async () => {
-    // A stream that keeps acknowledged messages stands in for a work queue after the NATS restart
-    // that lost their removal.
-    const stream = `${nats.prefix.toUpperCase()}_KEPT`;
-    await nats.client.jsm.streams.add({ name: stream, subjects: [`${nats.prefix}.kept.*`] });
-    const worker = new DurableWorker(nats.client, {
-      stream,
-      durable: 'kept_workers',
+describe('a durable worker whose consumer is made again', () => {
+  let nats: TestNats;
+  beforeAll(async () => {
+    nats = await createTestNats('msgremade');
+    await ensureStreams(nats.client.jsm, nats.names, ['commands']);
+  });
+  afterAll(() => nats.cleanup());
+
+  it('made again, its consumer delivers what is queued once more, each delivery marked a possible repeat', async () => {
+    const options = {
+      stream: nats.names.streams.commands,
+      durable: 'remade',
       ackWaitMs: 30_000,
-      concurrency: 10,
+      concurrency: 4,
+      pullExpiresMs: 1_000,
+    };
+    const commands = new SubjectLog(nats.client, nats.names.streams.commands);
+    const send = (id: string) =>
+      commands.append(nats.names.command('sesn_r'), { id }, { msgId: `remade-${id}` });
+    await send('queued before the consumer');
+    // Two replicas: one pulls, the other remakes the consumer under it.
+    const puller = new DurableWorker(nats.client, options);
+    const remaker = new DurableWorker(nats.client, options);
+    await puller.ensureConsumer();
+    const deliveries: Array<{ id: string; mayBeRepeat: boolean; deliveryCount: number }> = [];
+    puller.start(async (item) => {
+      const { id } = item.json<{ id: string }>();
+      deliveries.push({ id, mayBeRepeat: item.mayBeRepeat, deliveryCount: item.deliveryCount });
+      // "held" stays in progress, as a live run's command does.
+      if (id !== 'held') await item.ack();
     });
-    await worker.ensureConsumer();
-    expect(await worker.removeAcknowledged()).toBe(0);
+    await send('fresh');
+    await send('held');
+    await waitFor(() => deliveries.length === 3, { what: 'the three commands' });
+    expect(deliveries).toEqual([
+      { id: 'queued before the consumer', mayBeRepeat: true, deliveryCount: 1 },
+      { id: 'fresh', mayBeRepeat: false, deliveryCount: 1 },
+      { id: 'held', mayBeRepeat: false, deliveryCount: 1 },
+    ]);
 
-    const log = new SubjectLog(nats.client, stream);
-    for (let n = 1; n <= 5; n++) await log.append(`${nats.prefix}.kept.s${n}`, { n }, { msgId: `k${n}` });
-    const held: WorkItem[] = [];
-    worker.start(async (item) => {
-      // The first three are done; the last two stay in progress.
-      if (item.json<{ n: number }>().n <= 3) await item.ack();
-      else held.push(item);
+    const { consumerCreated } = await remaker.queueState();
+    expect(await remaker.remakeConsumer('2020-01-01T00:00:00Z')).toBe(false);
+    expect(await remaker.remakeConsumer(consumerCreated)).toBe(true);
+
+    // The work queue kept the command through the consumer's deletion; the new one delivers it again.
+    await waitFor(() => deliveries.length === 4, {
+      what: 'the held command, delivered again',
+      timeoutMs: 20_000,
     });
-    await waitFor(() => held.length === 2, { what: 'the last two messages to be in progress' });
-    await waitFor(
-      async () => (await nats.client.jsm.consumers.info(stream, 'kept_workers')).ack_floor.stream_seq === 3,
-      { what: 'the first three to be acknowledged' },
-    );
-
-    expect(await worker.removeAcknowledged()).toBe(3);
-    const state = (await nats.client.jsm.streams.info(stream)).state;
-    expect({ messages: state.messages, first: state.first_seq }).toEqual({ messages: 2, first: 4 });
-    for (const item of held) await item.ack();
-    await worker.stop();
+    expect(deliveries[3]).toEqual({ id: 'held', mayBeRepeat: true, deliveryCount: 1 });
+    await send('after the remake');
+    await waitFor(() => deliveries.length === 5, { what: 'the command sent after the remake' });
+    expect(deliveries[4]).toEqual({ id: 'after the remake', mayBeRepeat: false, deliveryCount: 1 });
+    await puller.stop();
   });
 });
 

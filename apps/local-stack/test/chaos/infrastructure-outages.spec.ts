@@ -1,3 +1,5 @@
+import { readdirSync, rmSync } from 'fs';
+import path from 'path';
 import { sleep } from '@lap/messaging';
 import { canonicalEvents } from './support/canonical-events';
 import { ChaosPlatform } from './support/chaos-platform';
@@ -38,6 +40,19 @@ describe('infrastructure outages (real processes)', () => {
 
   afterAll(() => platform?.destroy({ keepLogs: process.env.CHAOS_KEEP_LOGS === '1' }), 60_000);
 
+  /** Tries `call` until NATS answers it (the test's own connection reconnects after a restart too). */
+  async function waitForAnswer<T>(call: () => Promise<T>, timeoutMs = 30_000): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      try {
+        return await call();
+      } catch (error) {
+        if (Date.now() > deadline) throw error;
+        await sleep(250);
+      }
+    }
+  }
+
   const watch = (sessionId: string) => {
     const reader = new ResumingSseReader({
       gatewayUrls: [platform.gatewayUrl(0)],
@@ -67,6 +82,32 @@ describe('infrastructure outages (real processes)', () => {
     // Nobody was restarted: the same processes are up and ready again on their own.
     expect(platform.services.map((s) => s.pid)).toEqual(pids);
     await platform.waitUntilReady(30_000);
+  });
+
+  it("NATS back with the command queue's sequence gone back: prompts sent after it still run", async () => {
+    const sessionId = await api.startSession(agentId, 'Task 1: [scenario:long] [pace:0]');
+    await waitForIdle(platform, sessionId);
+    // What nats-server 2.9 can leave after a hard kill (its issues 6600 and 6881): the work queue's last
+    // block emptied by the acks, and the index that alone kept the stream's last sequence lost. The
+    // stream comes back at sequence 0; the runners' consumer remembers delivering further, and would
+    // skip every command stored under a sequence it has passed.
+    await platform.nats.stop();
+    const { commands } = platform.names.streams;
+    const blocks = path.join(platform.nats.storeDir, 'jetstream', '$G', 'streams', commands, 'msgs');
+    for (const file of readdirSync(blocks).filter((name) => name.endsWith('.idx')))
+      rmSync(path.join(blocks, file));
+    await platform.nats.start();
+    const stream = await waitForAnswer(() => platform.client.jsm.streams.info(commands));
+    expect(stream.state.last_seq).toBe(0);
+
+    await platform.waitUntilReady(30_000);
+    await api.sendFollowUp(sessionId, 'Task 2: [scenario:long] [pace:0]');
+    const fresh = await api.startSession(agentId, 'Task 1: [scenario:long] [pace:0]');
+
+    const followed = await waitForIdle(platform, sessionId, 2, 60_000);
+    expect(followed.filter((e) => e.data.type === 'user.message')).toHaveLength(2);
+    const events = await waitForIdle(platform, fresh, 1, 60_000);
+    expect(canonicalEvents(events.map((e) => e.data))).toEqual(uninterrupted);
   });
 
   it('PostgreSQL cut off: 503 with a clear message, live streams go on, all recovers when it returns', async () => {

@@ -5,20 +5,23 @@ import {
   type OnApplicationShutdown,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
-import { DurableWorker, ensureStreams, NatsClient, type WorkItem } from '@lap/messaging';
+import { DurableWorker, ensureStreams, NatsClient, sleep, SubjectLog, type WorkItem } from '@lap/messaging';
 import type { NatsNames } from '@lap/contracts';
 import { CommandProcessor } from './command-processor';
+import { CommandQueueRepair } from './command-queue-repair';
 import { RUNNER_CONFIG, NATS_NAMES } from '../runner.tokens';
 import type { RunnerConfig } from '../config';
 import { SessionControl } from '../control/session-control';
 
-/** How often the work queue is checked for commands a NATS restart left behind (see below). */
+/** How often the work queue is checked for commands a NATS crash put out of the consumer's reach. */
 const WORK_QUEUE_REPAIR_INTERVAL_MS = 5_000;
+/** After a reconnect, how often the check is tried until JetStream answers (it recovers its streams first). */
+const REPAIR_AFTER_RECONNECT_RETRY_MS = 250;
 /**
  * How often every queued command is checked against its session's raw log for a leftover already done
- * that no later command waits behind (one waited behind is removed as soon as that one is taken), which
- * the ack floor does not reach (CommandProcessor.removeSettledLeftovers). One raw log read per queued
- * command, so not on every repair.
+ * that no later command waits behind (one waited behind is removed as soon as that one is taken), above
+ * the ack floor where the queue repair does not look (CommandProcessor.removeSettledLeftovers). One raw
+ * log read per queued command, so not on every repair.
  */
 const LEFTOVER_SWEEP_INTERVAL_MS = 30_000;
 
@@ -30,7 +33,9 @@ const LEFTOVER_SWEEP_INTERVAL_MS = 30_000;
 export class CommandConsumerService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('CommandConsumer');
   private readonly worker: DurableWorker;
+  private readonly repair: CommandQueueRepair;
   private readonly leases = new Set<WorkItem>();
+  private readonly stopping = new AbortController();
   private renewTimer?: NodeJS.Timeout;
   private repairTimer?: NodeJS.Timeout;
   private leftoverTimer?: NodeJS.Timeout;
@@ -52,6 +57,13 @@ export class CommandConsumerService implements OnApplicationBootstrap, OnApplica
       },
       (message, error) => this.logger.warn(`${message}: ${(error as Error)?.message}`),
     );
+    this.repair = new CommandQueueRepair(
+      this.worker,
+      new SubjectLog(nats, names.streams.commands),
+      processor,
+      names,
+      this.logger,
+    );
   }
 
   /** Sessions this process is executing now. */
@@ -62,7 +74,7 @@ export class CommandConsumerService implements OnApplicationBootstrap, OnApplica
   async onApplicationBootstrap(): Promise<void> {
     await ensureStreams(this.nats.jsm, this.names, ['commands', 'raw']);
     await this.worker.ensureConsumer();
-    await this.removeAcknowledgedCommands();
+    await this.repair.run();
     await this.processor
       .removeSettledLeftovers()
       .catch((error: Error) =>
@@ -72,9 +84,10 @@ export class CommandConsumerService implements OnApplicationBootstrap, OnApplica
       );
     // NATS away: the next sweep will do.
     this.repairTimer = setInterval(
-      () => void this.removeAcknowledgedCommands().catch(() => undefined),
+      () => void this.repair.run().catch(() => undefined),
       WORK_QUEUE_REPAIR_INTERVAL_MS,
     );
+    void this.repairAfterReconnects().catch(() => undefined);
     this.leftoverTimer = setInterval(
       () => void this.processor.removeSettledLeftovers().catch(() => undefined),
       LEFTOVER_SWEEP_INTERVAL_MS,
@@ -101,20 +114,27 @@ export class CommandConsumerService implements OnApplicationBootstrap, OnApplica
   }
 
   /**
-   * A command acknowledged just before a NATS restart can come back in the stream while the consumer
-   * counts it done: never delivered again, it would hold up its session's next command for good. It is
-   * removed once the consumer's ack floor has passed it, which may be well after the restart (acks
-   * above the floor wait for the ones below), so the sweep runs on a timer rather than on reconnect.
+   * A crash is when the queue falls out of step, and commands are sent as soon as NATS is back: the
+   * check runs at once, so that few land where the consumer would skip them unseen.
    */
-  private async removeAcknowledgedCommands(): Promise<void> {
-    const removed = await this.worker.removeAcknowledged();
-    if (removed > 0) {
-      this.logger.warn(`removed ${removed} already acknowledged command(s) that a NATS restart left queued`);
+  private async repairAfterReconnects(): Promise<void> {
+    for await (const status of this.nats.connection.status()) {
+      if (this.stopping.signal.aborted) return;
+      if (status.type !== 'reconnect') continue;
+      for (let attempt = 0; attempt < 40 && !this.stopping.signal.aborted; attempt++) {
+        const done = await this.repair.run().then(
+          () => true,
+          () => false,
+        );
+        if (done) break;
+        await sleep(REPAIR_AFTER_RECONNECT_RETRY_MS, this.stopping.signal);
+      }
     }
   }
 
   /** Stop taking work; live sessions are handed back at once (nak) for another runner to resume. */
   async onApplicationShutdown(): Promise<void> {
+    this.stopping.abort();
     clearInterval(this.renewTimer);
     clearInterval(this.repairTimer);
     clearInterval(this.leftoverTimer);

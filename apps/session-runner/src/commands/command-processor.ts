@@ -21,6 +21,7 @@ import type { LiveSessions } from '../control/live-sessions';
 import type { SessionControl } from '../control/session-control';
 import type { SessionLog } from '../session-log/session-log';
 import type { SessionLogRepository } from '../session-log/session-log.repository';
+import type { SessionPosition } from '../session-log/session-position';
 import { RunExecutor, type RunSettings } from '../runs/run-executor';
 import { describeFailure } from '../runs/upstream-failure';
 
@@ -67,11 +68,11 @@ export class CommandProcessor {
     }
     const command: SessionCommand = parsed.data;
     try {
-      if (command.type === 'user.interrupt') await this.interrupt(command, item.deliveryCount);
+      if (command.type === 'user.interrupt') await this.interrupt(command, item.mayBeRepeat);
       else if (!(await this.isNextInQueue(item))) return item.nak(this.deps.queueRetryMs);
-      else await this.run(command, shutdown);
+      else await this.run(command, item.mayBeRepeat, shutdown);
       if (shutdown.aborted) return item.nak(0);
-      await item.ack();
+      await this.acknowledge(item, command);
     } catch (error) {
       if (error instanceof FencedError) {
         // Another runner took this session over (our lease lapsed): it owns the command now.
@@ -93,14 +94,14 @@ export class CommandProcessor {
 
   /**
    * Messages of one session run one after another: only the oldest pending one goes. A command ahead
-   * of it that the session's raw log shows done is a leftover (see `isSettledLeftover`) and is removed,
-   * so it cannot hold the session up.
+   * of it that the session's raw log shows done is a leftover (see `standing`) and is removed, so it
+   * cannot hold the session up.
    */
   private async isNextInQueue(item: WorkItem): Promise<boolean> {
     for (;;) {
       const head = await this.deps.commands.next<unknown>(item.subject, 0);
       if (!head || head.seq >= item.seq) return true;
-      if (!(await this.isSettledLeftover(head))) return false;
+      if ((await this.standing(head)) !== 'done') return false;
       await this.removeLeftover(head);
     }
   }
@@ -116,7 +117,7 @@ export class CommandProcessor {
       queued;
       queued = await this.deps.commands.next<unknown>(this.deps.names.allCommands, queued.seq + 1)
     ) {
-      if (await this.isSettledLeftover(queued)) {
+      if ((await this.standing(queued)) === 'done') {
         await this.removeLeftover(queued);
         removed++;
       }
@@ -125,35 +126,46 @@ export class CommandProcessor {
   }
 
   /**
-   * A command still queued although the session's raw log shows it done: a message whose run is
-   * settled, an interrupt that is recorded and whose run is over. nats-server 2.9 can come back from a
-   * restart with such a command in the stream while its consumer counts it acknowledged (and its ack
-   * floor stuck below it, out of `removeAcknowledged`'s reach): it is never delivered again. Removing
-   * one whose owner is about to acknowledge it does no harm either: taking it would only acknowledge
-   * it. An interrupt recorded while its run goes on is not done: its cancel failed, and it waits to be
-   * delivered again.
+   * Where a queued command stands by its session's raw log. `done`: a message taken and its run over
+   * (settled, or a later message taken since), an interrupt recorded and its run over. nats-server 2.9
+   * can come back from a restart with such a command in the stream, and a consumer made again delivers
+   * it once more. An interrupt recorded while its run goes on is not done: its cancel failed, and it
+   * waits to be delivered again. `unknown_yet`: a message while another message's run is under way;
+   * whether it ran before that one is read from the log once that run is over, not on every look.
    */
-  private async isSettledLeftover(queued: StoredRecord<unknown>): Promise<boolean> {
+  async standing(queued: StoredRecord<unknown>): Promise<CommandStanding> {
     const parsed = sessionCommandSchema.safeParse(queued.data);
-    if (!parsed.success) return false;
+    if (!parsed.success) return 'not_done';
     const command = parsed.data;
     if (command.type === 'user.interrupt') {
-      const recorded = await this.recordedInterrupt(command);
-      if (!recorded) return false;
+      const recorded = await this.takenRecord(command);
+      if (!recorded) return 'not_done';
       const { position } = await this.deps.sessionLogs.open(command.sessionId);
-      return !(position.runState === 'live' && position.runId === recorded.runId);
+      return position.runState === 'live' && position.runId === recorded.runId ? 'not_done' : 'done';
     }
     const { position } = await this.deps.sessionLogs.open(command.sessionId);
-    return position.commandId === command.commandId && position.runState === 'settled';
+    return this.messageStanding(command, position);
   }
 
-  /** Its `interrupt.taken` in the raw log, looked for from shortly before the command was issued. */
-  private async recordedInterrupt(command: UserInterruptCommand): Promise<InterruptTaken | undefined> {
+  private async messageStanding(
+    command: UserMessageCommand,
+    position: SessionPosition,
+  ): Promise<CommandStanding> {
+    if (position.commandId === command.commandId)
+      return position.runState === 'settled' ? 'done' : 'not_done';
+    if (position.commandId === null) return 'not_done';
+    if (position.runState !== 'settled') return 'unknown_yet';
+    return (await this.takenRecord(command)) ? 'done' : 'not_done';
+  }
+
+  /** Its `message.taken` or `interrupt.taken` in the raw log, looked for from shortly before it was issued. */
+  private async takenRecord<C extends SessionCommand>(command: C): Promise<TakenRecord<C> | undefined> {
     const issuedAt = Date.parse(command.issuedAt);
     if (Number.isNaN(issuedAt)) return undefined;
     const since = new Date(issuedAt - CLOCK_SKEW_MS);
+    const kind = command.type === 'user.interrupt' ? 'interrupt.taken' : 'message.taken';
     for await (const { data } of this.deps.sessionLogs.recordsSince(command.sessionId, since)) {
-      if (data.kind === 'interrupt.taken' && data.commandId === command.commandId) return data;
+      if (data.kind === kind && data.commandId === command.commandId) return data as TakenRecord<C>;
     }
     return undefined;
   }
@@ -166,9 +178,27 @@ export class CommandProcessor {
     }
   }
 
-  private async run(command: UserMessageCommand, shutdown: AbortSignal): Promise<void> {
+  /**
+   * Acknowledges a command done, unless its sequence now holds another command: after a NATS crash the
+   * stream's sequence can go back and a new command be stored under a sequence this one had, which the
+   * ack would remove. Handed back instead, the sequence is delivered again, with the new command in it.
+   */
+  private async acknowledge(item: WorkItem, command: SessionCommand): Promise<void> {
+    const stored = await this.deps.commands.at<Partial<SessionCommand>>(item.seq);
+    if (stored && stored.data.commandId !== command.commandId) {
+      this.deps.logger.warn(
+        `command #${item.seq} on ${item.subject} is done, but its sequence now holds another command; handing it back`,
+      );
+      return item.nak(0);
+    }
+    await item.ack();
+  }
+
+  private async run(command: UserMessageCommand, mayBeRepeat: boolean, shutdown: AbortSignal): Promise<void> {
     const log = await this.deps.sessionLogs.open(command.sessionId);
     if (log.position.commandId === command.commandId && log.position.runState === 'settled') return;
+    // Taken before and a later message run since: only a repeat can be that, so only a repeat reads the log.
+    if (mayBeRepeat && (await this.messageStanding(command, log.position)) === 'done') return;
 
     const runAbort = new AbortController();
     const stopRun = () => this.abortOutsideCreate(log, command, runAbort);
@@ -255,12 +285,12 @@ export class CommandProcessor {
     await this.cancelLiveRun(log, credential);
   }
 
-  private async interrupt(command: UserInterruptCommand, deliveryCount: number): Promise<void> {
+  private async interrupt(command: UserInterruptCommand, deliveredBefore: boolean): Promise<void> {
     // A repeat (Cursor's cancel failed, the runner died before acknowledging, or the consumer was made
-    // again after an outage, which starts the count over) can come after the duplicate window, when
-    // the raw log would store a second `interrupt.taken`: it only cancels.
-    const mayBeRepeat = deliveryCount > 1 || Date.now() - Date.parse(command.issuedAt) >= REPEAT_AGE_MS;
-    const record = !(mayBeRepeat && (await this.recordedInterrupt(command)));
+    // again after an outage) can come after the duplicate window, when the raw log would store a second
+    // `interrupt.taken`: it only cancels.
+    const mayBeRepeat = deliveredBefore || Date.now() - Date.parse(command.issuedAt) >= REPEAT_AGE_MS;
+    const record = !(mayBeRepeat && (await this.takenRecord(command)));
     const answer = await this.deps.control.requestInterrupt(command.sessionId, command.commandId, record);
     if (answer === 'done') return;
     if (answer === 'failed') {
@@ -315,7 +345,12 @@ function safeJson(item: WorkItem): unknown {
 
 const now = () => new Date().toISOString();
 
-type InterruptTaken = Extract<RawRecord, { kind: 'interrupt.taken' }>;
+export type CommandStanding = 'done' | 'not_done' | 'unknown_yet';
+
+type TakenRecord<C extends SessionCommand> = Extract<
+  RawRecord,
+  { kind: C extends UserInterruptCommand ? 'interrupt.taken' : 'message.taken' }
+>;
 
 /** How far the gateway's clock (a command's `issuedAt`) may be ahead of JetStream's. */
 const CLOCK_SKEW_MS = 60_000;

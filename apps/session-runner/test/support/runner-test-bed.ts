@@ -1,4 +1,4 @@
-import type { RawRecord, SessionCommand } from '@lap/contracts';
+import type { RawRecord, SessionCommand, UserMessageCommand } from '@lap/contracts';
 import { createEmulatorApp, type EmulatorAppOptions, type RunningEmulator } from '@lap/cursor-emulator';
 import { ensureStreams, readSubjectRange, SubjectLog, type RpcServer } from '@lap/messaging';
 import {
@@ -8,6 +8,7 @@ import {
   type RunningSessionRunner,
 } from '@lap/session-runner';
 import { createTestNats, type TestNats } from '@lap/testing';
+import { SessionLogRepository } from '../../src/session-log/session-log.repository';
 import { serveCursorKeys } from './credentials-stand-in';
 
 export interface StoredRawRecord {
@@ -70,6 +71,30 @@ export class RunnerTestBed {
   async send(command: SessionCommand): Promise<number> {
     const subject = this.nats.names.command(command.sessionId);
     return (await this.commands.append(subject, command, { msgId: command.commandId })).seq;
+  }
+
+  /** Records a message taken and its run over in the session's raw log, as a runner would have. */
+  async recordSettled(command: UserMessageCommand): Promise<void> {
+    const log = await new SessionLogRepository(this.raw, this.nats.names).open(command.sessionId);
+    const at = new Date().toISOString();
+    await log.append({ kind: 'message.taken', commandId: command.commandId, text: command.text, at });
+    await log.append({
+      kind: 'runner.error',
+      commandId: command.commandId,
+      error: { type: 'api_error', message: 'settled before the restart' },
+      at,
+    });
+  }
+
+  /** Records an interrupt taken in the session's raw log, as a runner would have. */
+  async recordInterrupt(command: SessionCommand, runId: string | null = null): Promise<void> {
+    const log = await new SessionLogRepository(this.raw, this.nats.names).open(command.sessionId);
+    await log.append({
+      kind: 'interrupt.taken',
+      commandId: command.commandId,
+      runId,
+      at: new Date().toISOString(),
+    });
   }
 
   /** Every record of a session's raw log, oldest first. */

@@ -1,4 +1,11 @@
-import { newCommandId, type UserInterruptCommand, type UserMessageCommand } from '@lap/contracts';
+import {
+  newCommandId,
+  type NatsNames,
+  type SessionCommand,
+  type UserInterruptCommand,
+  type UserMessageCommand,
+} from '@lap/contracts';
+import type { WorkItem } from '@lap/messaging';
 
 /** A user message for a session, as the gateway would queue it. */
 export function userMessage(sessionId: string, text: string, ownerId = 'alice'): UserMessageCommand {
@@ -22,5 +29,37 @@ export function userInterrupt(sessionId: string, ownerId = 'alice'): UserInterru
     sessionId,
     ownerId,
     issuedAt: new Date().toISOString(),
+  };
+}
+
+/** What a handler did with a delivered command: the delays it was handed back with, the sequences acked. */
+export interface Settling {
+  naks: Array<number | undefined>;
+  acks: number[];
+}
+
+export const newSettling = (): Settling => ({ naks: [], acks: [] });
+
+/** A command as the work queue delivers it, at `seq`; how its handler settles it lands in `settling`. */
+export function deliveredCommand(
+  names: NatsNames,
+  command: SessionCommand,
+  seq: number,
+  settling: Settling,
+  mayBeRepeat = false,
+): WorkItem {
+  return {
+    subject: names.command(command.sessionId),
+    seq,
+    deliveryCount: 1,
+    mayBeRepeat,
+    headers: {},
+    data: new Uint8Array(),
+    json: <T>() => command as T,
+    ack: async () => void settling.acks.push(seq),
+    nak: (delayMs?: number) => void settling.naks.push(delayMs),
+    working: () => undefined,
+    term: () => undefined,
+    settled: () => settling.naks.length + settling.acks.length > 0,
   };
 }
