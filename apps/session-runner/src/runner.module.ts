@@ -9,7 +9,6 @@ import { NATS_NAMES, RUNNER_CONFIG } from './runner.tokens';
 import { CommandConsumerService } from './commands/command-consumer.service';
 import { CommandProcessor } from './commands/command-processor';
 import { CredentialsResolver } from './credentials/credentials-resolver';
-import { LiveSessions } from './control/live-sessions';
 import { SessionControl } from './control/session-control';
 import { SessionLogRepository } from './session-log/session-log.repository';
 
@@ -33,19 +32,18 @@ export class RunnerModule {
         { provide: RUNNER_CONFIG, useValue: config },
         { provide: NATS_NAMES, useValue: natsNames(config.LAP_PREFIX) },
         { provide: NatsClient, useValue: nats },
-        { provide: LiveSessions, useValue: new LiveSessions() },
         {
           provide: SessionControl,
-          inject: [NATS_NAMES, LiveSessions],
-          useFactory: (names: NatsNames, live: LiveSessions) =>
-            new SessionControl(nats.connection, names, live, (message, error) =>
+          inject: [NATS_NAMES],
+          useFactory: (names: NatsNames) =>
+            new SessionControl(nats.connection, names, (message, error) =>
               logger.warn(`${message}: ${(error as Error)?.message}`),
             ),
         },
         {
           provide: CommandProcessor,
-          inject: [NATS_NAMES, LiveSessions, SessionControl],
-          useFactory: (names: NatsNames, live: LiveSessions, control: SessionControl) =>
+          inject: [NATS_NAMES, SessionControl],
+          useFactory: (names: NatsNames, control: SessionControl) =>
             new CommandProcessor({
               names,
               commands: new SubjectLog(nats, names.streams.commands),
@@ -58,7 +56,6 @@ export class RunnerModule {
                 names,
               ),
               credentials: new CredentialsResolver(new RpcClient(nats.connection), names),
-              live,
               control,
               logger,
               queueRetryMs: 1_000,

@@ -32,7 +32,7 @@ describe('session runner: the command queue repaired after a NATS crash put it o
       commands,
       sessionLogs: new SessionLogRepository(bed.raw, bed.nats.names),
       logger: quiet,
-      live: { hold: () => () => undefined },
+      control: { hold: () => () => undefined },
       credentials: {
         resolve: async () => {
           throw new Error('a command known for done never asks for a key');

@@ -125,7 +125,7 @@ describe('session runner: commands a NATS restart left queued after their run se
       commands,
       sessionLogs: new SessionLogRepository(raw, nats.names),
       logger: { log: () => undefined, warn: () => undefined, error: () => undefined },
-      live: { hold: () => () => undefined },
+      control: { hold: () => () => undefined },
       // Taking the message goes as far as asking for the owner's key, which is away for now.
       credentials: {
         resolve: async (ownerId: string) => {

@@ -92,7 +92,6 @@ export class CommandConsumerService implements OnApplicationBootstrap, OnApplica
       () => void this.processor.removeSettledLeftovers().catch(() => undefined),
       LEFTOVER_SWEEP_INTERVAL_MS,
     );
-    this.control.listen();
     // One timer renews every lease: cheap with thousands of live sessions.
     this.renewTimer = setInterval(
       () => {

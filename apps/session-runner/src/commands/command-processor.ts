@@ -17,7 +17,6 @@ import {
   type WorkItem,
 } from '@lap/messaging';
 import type { CredentialsResolver, ResolvedCredential } from '../credentials/credentials-resolver';
-import type { LiveSessions } from '../control/live-sessions';
 import type { SessionControl } from '../control/session-control';
 import type { SessionLog } from '../session-log/session-log';
 import type { SessionLogRepository } from '../session-log/session-log.repository';
@@ -36,7 +35,6 @@ export interface CommandProcessorDeps {
   commands: SubjectLog;
   sessionLogs: SessionLogRepository;
   credentials: CredentialsResolver;
-  live: LiveSessions;
   control: SessionControl;
   settings: RunSettings;
   logger: ProcessorLogger;
@@ -204,7 +202,7 @@ export class CommandProcessor {
     const stopRun = () => this.abortOutsideCreate(log, command, runAbort);
     shutdown.addEventListener('abort', stopRun, { once: true });
     let credential: ResolvedCredential | undefined;
-    const release = this.deps.live.hold(command.sessionId, {
+    const release = this.deps.control.hold(command.sessionId, {
       interrupt: (commandId, record) => this.interruptHeld(log, commandId, record, credential),
     });
     try {
@@ -296,6 +294,12 @@ export class CommandProcessor {
     if (answer === 'failed') {
       // Its runner logged why; the command comes back after a backoff, to whoever holds the session then.
       throw new Error(`session ${command.sessionId}: the runner holding it could not interrupt the run`);
+    }
+    if (answer === 'no_answer') {
+      // A holder busy (its appends or Cursor's cancel slow) or NATS away: asked again after a backoff.
+      throw new Error(
+        `session ${command.sessionId}: the runner holding it did not answer the interrupt in time`,
+      );
     }
     // Nobody holds the session (idle, or its runner died and the lease has not moved yet): record it here.
     for (let attempt = 1; ; attempt++) {

@@ -1,7 +1,12 @@
-import type { NatsConnection, Subscription } from '@nats-io/nats-core';
-import { sessionIdOfSubject, type NatsNames } from '@lap/contracts';
+import { RequestError, type Msg, type NatsConnection, type Subscription } from '@nats-io/nats-core';
+import type { NatsNames } from '@lap/contracts';
 import { decodeJson, encodeJson } from '@lap/messaging';
-import type { LiveSessions } from './live-sessions';
+
+/** What a runner can do to a session it is executing right now. */
+export interface LiveSession {
+  /** Cancels the run; records the interrupt first unless `record` is false (the raw log holds it). */
+  interrupt(commandId: string, record: boolean): Promise<void>;
+}
 
 interface InterruptRequest {
   type: 'interrupt';
@@ -10,40 +15,44 @@ interface InterruptRequest {
   record?: boolean;
 }
 
-/** What the runner holding a session answered: `nobody` when no runner holds it. */
-export type InterruptAnswer = 'done' | 'failed' | 'nobody';
+/**
+ * What became of a request to the runner holding a session: `nobody` holds it; the holder answered it
+ * `done` or `failed`; or no answer came in time (`no_answer`: a slow holder, or NATS away).
+ */
+export type InterruptAnswer = 'done' | 'failed' | 'nobody' | 'no_answer';
 
 /**
- * Runner-to-runner control on `<P>.ctl.<sessionId>`. Every runner listens on the wildcard, but only the
- * one executing the session answers, so a request with no answer means "nobody holds this session".
+ * Runner-to-runner control on `<P>.ctl.<sessionId>`. The runner executing a session listens on that
+ * session's subject for as long as it holds it, and nobody else does: a request that finds no
+ * responder means "nobody holds this session", and one left unanswered means a holder that is slow,
+ * never an absent one.
  */
 export class SessionControl {
-  private subscription?: Subscription;
+  private readonly held = new Map<string, { session: LiveSession; subscription: Subscription }>();
 
   constructor(
     private readonly connection: NatsConnection,
     private readonly names: NatsNames,
-    private readonly live: LiveSessions,
     private readonly onError: (message: string, error: unknown) => void,
   ) {}
 
-  listen(): void {
-    this.subscription = this.connection.subscribe(this.names.allControl, {
-      callback: (error, message) => {
-        if (error) return this.onError('control subscription failed', error);
-        const session = this.live.get(sessionIdOfSubject(message.subject));
-        if (!session) return;
-        const request = decodeJson<InterruptRequest>(message.data);
-        session
-          // A runner from before `record` existed sends none: it means record.
-          .interrupt(request.commandId, request.record !== false)
-          .then(() => message.respond(encodeJson({ ok: true })))
-          .catch((e: unknown) => {
-            this.onError('interrupt failed', e);
-            message.respond(encodeJson({ ok: false }));
-          });
-      },
-    });
+  /**
+   * Answers the session's control requests with `session` until the returned release is called. A
+   * session held again in this process (a run taken over from a stale one) is answered by the newest.
+   */
+  hold(sessionId: string, session: LiveSession): () => void {
+    const subscription =
+      this.held.get(sessionId)?.subscription ??
+      this.connection.subscribe(this.names.control(sessionId), {
+        callback: (error, message) => this.answer(sessionId, error, message),
+      });
+    const entry = { session, subscription };
+    this.held.set(sessionId, entry);
+    return () => {
+      if (this.held.get(sessionId) !== entry) return;
+      this.held.delete(sessionId);
+      subscription.unsubscribe();
+    };
   }
 
   /** Asks the runner executing the session to interrupt it. */
@@ -60,13 +69,29 @@ export class SessionControl {
         encodeJson({ type: 'interrupt', commandId, record } satisfies InterruptRequest),
         { timeout: timeoutMs },
       );
-    } catch {
-      return 'nobody';
+    } catch (error) {
+      return error instanceof RequestError && error.isNoResponders() ? 'nobody' : 'no_answer';
     }
     return decodeJson<{ ok: boolean }>(reply.data).ok ? 'done' : 'failed';
   }
 
   close(): void {
-    this.subscription?.unsubscribe();
+    for (const { subscription } of this.held.values()) subscription.unsubscribe();
+    this.held.clear();
+  }
+
+  private answer(sessionId: string, error: Error | null, message: Msg): void {
+    if (error) return this.onError('control subscription failed', error);
+    const held = this.held.get(sessionId);
+    if (!held) return;
+    const request = decodeJson<InterruptRequest>(message.data);
+    held.session
+      // A runner from before `record` existed sends none: it means record.
+      .interrupt(request.commandId, request.record !== false)
+      .then(() => message.respond(encodeJson({ ok: true })))
+      .catch((e: unknown) => {
+        this.onError('interrupt failed', e);
+        message.respond(encodeJson({ ok: false }));
+      });
   }
 }

@@ -31,6 +31,8 @@ import { waitForIdle } from './session-watch';
 
 /** How long the projection may take, after the sessions settled, to list every event. */
 const PROJECTION_SETTLE_MS = 60_000;
+/** How many gaps a scripted fault that finds no target waits through before it is reported not injected. */
+const MAX_SCRIPTED_FAULT_SKIPS = 5;
 
 export interface ChaosOutcome {
   profile: ChaosProfile;
@@ -158,15 +160,22 @@ export class ChaosRun {
     })();
 
     const scripted: FaultKind[] = [...this.profile.scriptedFaults];
-    // Every scripted fault is injected, even if that takes past the window.
+    // Every scripted fault is injected, even if that takes past the window. One that finds no target to
+    // spare (its pool still restarting earlier victims) is tried again at the next gap, a few times.
+    let skips = 0;
     while (Date.now() - windowStart < this.profile.windowMs || scripted.length > 0) {
       await sleep(this.schedule.int(...this.profile.faultGapMs));
       const random = this.profile.randomFaults;
-      const kind = scripted.shift() ?? (random.length ? this.schedule.pick(random) : undefined);
+      const kind = scripted[0] ?? (random.length ? this.schedule.pick(random) : undefined);
       if (!kind) continue;
       const injected = await this.injector.inject(kind);
       const target = injected ? this.injector.injected[this.injector.injected.length - 1].target : 'skipped';
       this.say(`${at()}: ${kind} (${target}) at ${new Date().toISOString()}`);
+      if (kind !== scripted[0]) continue;
+      if (injected || ++skips >= MAX_SCRIPTED_FAULT_SKIPS) {
+        scripted.shift();
+        skips = 0;
+      }
     }
     await driver;
     this.say(`fault window over after ${at()} at ${new Date().toISOString()}`);
