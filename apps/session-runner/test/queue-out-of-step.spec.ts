@@ -1,7 +1,7 @@
 import { newSessionId } from '@lap/contracts';
-import type { DurableWorker, QueueState, SubjectLog } from '@lap/messaging';
+import { DurableWorker, NatsClient, sleep, SubjectLog, type QueueState } from '@lap/messaging';
 import { CommandProcessor, type CommandProcessorDeps } from '../src/commands/command-processor';
-import { CommandQueueRepair } from '../src/commands/command-queue-repair';
+import { CommandQueueRepair, type QueueRepairOutcome } from '../src/commands/command-queue-repair';
 import { SessionLogRepository } from '../src/session-log/session-log.repository';
 import { RunnerTestBed } from './support/runner-test-bed';
 import {
@@ -125,22 +125,28 @@ describe('session runner: the command queue repaired after a NATS crash put it o
   });
 
   it('between the floor and the last delivered: remakes only for commands beyond the acks awaited', async () => {
-    const live = await bed.send(message(newSessionId(), 'live on a runner'));
+    // A command done, under the floor: the look goes through the queue.
+    const done = message(newSessionId(), 'done');
+    await bed.recordSettled(done);
+    const doneSeq = await bed.send(done);
+    await bed.send(message(newSessionId(), 'live on a runner'));
     const skipped = await bed.send(message(newSessionId(), 'skipped'));
     const remade: string[] = [];
-    const state = { deliveredSeq: skipped, ackFloorSeq: live - 1 };
+    const state = { deliveredSeq: skipped, ackFloorSeq: doneSeq };
 
+    // Two delivered and stored, two acks awaited: in step once the done one is gone.
     expect(await repairWith(workerIn({ ...state, ackPendingCount: 2 }, remade))).toEqual({
-      removed: 0,
+      removed: 1,
       remade: false,
     });
+    // One ack awaited for two delivered and stored: one will never be delivered again.
     expect(await repairWith(workerIn({ ...state, ackPendingCount: 1 }, remade))).toEqual({
       removed: 0,
       remade: true,
     });
   });
 
-  it('acknowledges without running it a message delivered again that ran before a later one', async () => {
+  it('acknowledges without running it a message stored before the consumer that ran before a later one', async () => {
     const earlier = message(newSessionId(), 'earlier');
     await bed.recordSettled(earlier);
     await bed.recordSettled(message(earlier.sessionId, 'later'));
@@ -153,5 +159,85 @@ describe('session runner: the command queue repaired after a NATS crash put it o
       new AbortController().signal,
     );
     expect(settling).toEqual({ naks: [], acks: [seq] });
+  });
+
+  it('hands back, without running it, a message stored before the consumer while a later run is live', async () => {
+    const earlier = message(newSessionId(), 'earlier');
+    await bed.recordSettled(earlier);
+    await bed.recordLive(message(earlier.sessionId, 'later, still running'));
+    const seq = await bed.send(earlier);
+    const settling = newSettling();
+
+    await processor.handle(
+      deliveredCommand(bed.nats.names, earlier, seq, settling, true),
+      new AbortController().signal,
+    );
+    expect(settling).toEqual({ naks: [1_000], acks: [] });
+  });
+
+  it('acknowledges, without cancelling anything, an interrupt delivered again whose run is over', async () => {
+    const first = message(newSessionId(), 'first');
+    await bed.recordSettled(first);
+    const stop = interrupt(first.sessionId);
+    await bed.recordInterrupt(stop, 'run-of-first');
+    // A later message's run is live now: the interrupt is not its to stop.
+    await bed.recordLive(message(first.sessionId, 'later, still running'));
+    const seq = await bed.send(stop);
+    const asked: string[] = [];
+    const interrupting = new CommandProcessor({
+      names: bed.nats.names,
+      commands,
+      sessionLogs: new SessionLogRepository(bed.raw, bed.nats.names),
+      logger: quiet,
+      control: {
+        requestInterrupt: async (_sessionId: string, commandId: string) => {
+          asked.push(commandId);
+          return 'done';
+        },
+      },
+    } as unknown as CommandProcessorDeps);
+    const settling = newSettling();
+
+    await interrupting.handle(
+      deliveredCommand(bed.nats.names, stop, seq, settling, true),
+      new AbortController().signal,
+    );
+    expect({ asked, settling }).toEqual({ asked: [], settling: { naks: [], acks: [seq] } });
+  });
+
+  it('never remakes the consumer of a busy queue that is in step', async () => {
+    // The worker, the sender and the repair each on a connection of its own, as on separate replicas.
+    const [pulling, sending] = await Promise.all(
+      ['busy-worker', 'busy-sender'].map((name) => NatsClient.connect({ url: bed.nats.url, name })),
+    );
+    const options = { stream: commands.stream, durable: 'busy', ackWaitMs: 30_000, concurrency: 20 };
+    const worker = new DurableWorker(pulling, { ...options, pullExpiresMs: 500 });
+    await worker.ensureConsumer();
+    // Commands stored, delivered and acknowledged all the while the repair looks.
+    worker.start(async (item) => {
+      await sleep(Math.random() * 20);
+      await item.ack();
+    });
+    const queue = new SubjectLog(sending, commands.stream);
+    let stopped = false;
+    const sender = (async () => {
+      while (!stopped) {
+        const command = message(newSessionId(), 'busy');
+        await queue.append(bed.nats.names.command(command.sessionId), command, { msgId: command.commandId });
+      }
+    })();
+    const looking = new DurableWorker(bed.nats.client, options);
+    const repair = new CommandQueueRepair(looking, commands, processor, bed.nats.names, quiet);
+    const outcomes: QueueRepairOutcome[] = [];
+    try {
+      for (let look = 0; look < 400; look++) outcomes.push(await repair.run());
+    } finally {
+      stopped = true;
+      await sender;
+      await worker.stop();
+      await bed.nats.client.jsm.consumers.delete(options.stream, options.durable);
+      await Promise.all([pulling.close(), sending.close()]);
+    }
+    expect(outcomes.filter((outcome) => outcome.remade || outcome.removed > 0)).toEqual([]);
   });
 });

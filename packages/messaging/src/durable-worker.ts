@@ -21,6 +21,9 @@ export interface DurableWorkerOptions {
   pullExpiresMs?: number;
 }
 
+/** Replicas that find the consumer out of step together wait up to this long, then look again, before one remakes it. */
+const REMAKE_JITTER_MS = 500;
+
 /** One delivered message, with the controls its handler uses to settle it. */
 export interface WorkItem {
   subject: string;
@@ -29,10 +32,11 @@ export interface WorkItem {
   /** 1 on first delivery. */
   deliveryCount: number;
   /**
-   * Delivered before, or stored before the consumer was made: a consumer made again (see
-   * `remakeConsumer`) delivers everything still queued once more, with its counts started over.
+   * Stored before the consumer that delivered it was made. A consumer made again (`remakeConsumer`)
+   * delivers everything still queued once more, with its delivery counts started over: such a message
+   * may have been handled already.
    */
-  mayBeRepeat: boolean;
+  storedBeforeConsumer: boolean;
   headers: Record<string, string>;
   data: Uint8Array;
   json<T>(): T;
@@ -74,8 +78,12 @@ export class DurableWorker {
   private readonly shutdown = new AbortController();
   private loop?: Promise<void>;
   private wake?: () => void;
-  /** When the consumer this process pulls from was made (server clock, ms): older messages may be repeats. */
+  /** The consumer this process knows (its `created`); undefined until it is looked up again. */
+  private knownConsumer?: string;
+  /** When that consumer was made (server clock, ms): messages stored before it may be repeats. */
   private consumerMadeAtMs = 0;
+  /** Counts the consumers this process has pulled from: a message from an earlier one settles nothing. */
+  private generation = 0;
   /** The consumer's delivery sequence of the last message pulled: it only falls when the consumer is new. */
   private lastDeliverySeq = 0;
 
@@ -103,11 +111,14 @@ export class DurableWorker {
     }
   }
 
-  /** The stream's state is read first, so a message stored in between counts as not yet delivered. */
+  /**
+   * The consumer is read first: in a healthy stream its last delivered sequence is then never past the
+   * stream's last. (A message stored or acknowledged in between can still make the counts disagree.)
+   */
   async queueState(): Promise<QueueState> {
     const { stream, durable } = this.options;
-    const { state } = await this.client.jsm.streams.info(stream);
     const consumer = await this.client.jsm.consumers.info(stream, durable);
+    const { state } = await this.client.jsm.streams.info(stream);
     this.noteConsumer(consumer);
     return {
       firstSeq: state.first_seq,
@@ -126,10 +137,12 @@ export class DurableWorker {
    * the first: the remedy when the consumer's state no longer matches the stream's (it cannot be reset
    * in place on nats-server 2.9). Work queue streams only: their messages outlive the consumer. Does
    * nothing and answers false when the consumer is no longer the one made at `created` (another
-   * replica remade it first).
+   * replica remade it first). What the old consumer delivered settles nothing any more: the new one
+   * delivers it again.
    */
   async remakeConsumer(created: string): Promise<boolean> {
     const { stream, durable } = this.options;
+    await sleep(Math.random() * REMAKE_JITTER_MS, this.shutdown.signal);
     const current = await this.client.jsm.consumers.info(stream, durable).catch((error: unknown) => {
       if (isNotFound(error)) return undefined;
       throw error;
@@ -172,8 +185,38 @@ export class DurableWorker {
     };
   }
 
+  /** An item of this generation may settle its message. */
+  isCurrent(generation: number): boolean {
+    return generation === this.generation;
+  }
+
   private noteConsumer(consumer: ConsumerInfo): void {
-    this.consumerMadeAtMs = Math.max(this.consumerMadeAtMs, Date.parse(consumer.created) || 0);
+    if (consumer.created === this.knownConsumer) return;
+    // Another consumer than the one known: a new generation (unless a delivery already started it).
+    if (this.knownConsumer !== undefined) this.newGeneration();
+    this.knownConsumer = consumer.created;
+    this.consumerMadeAtMs = Date.parse(consumer.created) || 0;
+  }
+
+  /** What the earlier consumer delivered settles nothing from now on. */
+  private newGeneration(): void {
+    this.generation++;
+    this.lastDeliverySeq = 0;
+  }
+
+  /**
+   * Another replica made the consumer again (its delivery sequence started over). Until it is looked
+   * up, everything it delivers may be a repeat.
+   */
+  private consumerRemadeElsewhere(): void {
+    this.newGeneration();
+    this.knownConsumer = undefined;
+    this.consumerMadeAtMs = Infinity;
+    const { stream, durable } = this.options;
+    void this.client.jsm.consumers.info(stream, durable).then(
+      (consumer) => this.noteConsumer(consumer),
+      (error: unknown) => this.onError('could not look the remade consumer up', error),
+    );
   }
 
   private async pullLoop(handler: WorkHandler): Promise<void> {
@@ -210,12 +253,10 @@ export class DurableWorker {
 
   private dispatch(message: JsMsg, handler: WorkHandler): void {
     const { deliverySequence, timestampNanos } = message.info;
-    // Another replica made the consumer again: what it delivers from before now may be a repeat.
-    if (deliverySequence <= this.lastDeliverySeq)
-      this.consumerMadeAtMs = Math.max(this.consumerMadeAtMs, Date.now());
+    if (deliverySequence <= this.lastDeliverySeq) this.consumerRemadeElsewhere();
     this.lastDeliverySeq = deliverySequence;
     const storedBeforeConsumer = timestampNanos / NANOS_PER_MS <= this.consumerMadeAtMs;
-    const item = new DeliveredItem(message, storedBeforeConsumer);
+    const item = new DeliveredItem(message, storedBeforeConsumer, this, this.generation);
     const task = handler(item, this.shutdown.signal)
       .catch((error) => {
         this.onError(`handling ${item.subject}#${item.seq} failed`, error);
@@ -234,18 +275,18 @@ class DeliveredItem implements WorkItem {
   readonly subject: string;
   readonly seq: number;
   readonly deliveryCount: number;
-  readonly mayBeRepeat: boolean;
   readonly headers: Record<string, string>;
   private isSettled = false;
 
   constructor(
     private readonly message: JsMsg,
-    storedBeforeConsumer: boolean,
+    readonly storedBeforeConsumer: boolean,
+    private readonly worker: DurableWorker,
+    private readonly generation: number,
   ) {
     this.subject = message.subject;
     this.seq = message.seq;
     this.deliveryCount = message.info.deliveryCount;
-    this.mayBeRepeat = this.deliveryCount > 1 || storedBeforeConsumer;
     this.headers = headersOf(message);
   }
 
@@ -257,23 +298,25 @@ class DeliveredItem implements WorkItem {
     return decodeJson<T>(this.message.data);
   }
 
+  // Acks go to the consumer by its name: from an earlier consumer's delivery they would settle the
+  // new consumer's message at that sequence, which it delivers (or delivered) on its own.
   async ack(): Promise<void> {
     this.isSettled = true;
-    this.message.ack();
+    if (this.worker.isCurrent(this.generation)) this.message.ack();
   }
 
   nak(delayMs?: number): void {
     this.isSettled = true;
-    this.message.nak(delayMs);
+    if (this.worker.isCurrent(this.generation)) this.message.nak(delayMs);
   }
 
   working(): void {
-    this.message.working();
+    if (this.worker.isCurrent(this.generation)) this.message.working();
   }
 
   term(reason?: string): void {
     this.isSettled = true;
-    this.message.term(reason);
+    if (this.worker.isCurrent(this.generation)) this.message.term(reason);
   }
 
   settled(): boolean {

@@ -13,6 +13,7 @@ import {
   RpcCallError,
   RpcClient,
   RpcServer,
+  sleep,
   SubjectLog,
   toNatsHeaders,
   WRITER_HEADER,
@@ -305,7 +306,7 @@ describe('a durable worker whose consumer is made again', () => {
   });
   afterAll(() => nats.cleanup());
 
-  it('made again, its consumer delivers what is queued once more, each delivery marked a possible repeat', async () => {
+  it('made again, its consumer delivers what is queued once more, marked stored before it; the old deliveries settle nothing', async () => {
     const options = {
       stream: nats.names.streams.commands,
       durable: 'remade',
@@ -321,36 +322,57 @@ describe('a durable worker whose consumer is made again', () => {
     const puller = new DurableWorker(nats.client, options);
     const remaker = new DurableWorker(nats.client, options);
     await puller.ensureConsumer();
-    const deliveries: Array<{ id: string; mayBeRepeat: boolean; deliveryCount: number }> = [];
+    const deliveries: Array<{ id: string; storedBeforeConsumer: boolean; deliveryCount: number }> = [];
+    const held: WorkItem[] = [];
     puller.start(async (item) => {
       const { id } = item.json<{ id: string }>();
-      deliveries.push({ id, mayBeRepeat: item.mayBeRepeat, deliveryCount: item.deliveryCount });
+      deliveries.push({
+        id,
+        storedBeforeConsumer: item.storedBeforeConsumer,
+        deliveryCount: item.deliveryCount,
+      });
       // "held" stays in progress, as a live run's command does.
-      if (id !== 'held') await item.ack();
+      if (id === 'held') held.push(item);
+      else await item.ack();
     });
-    await send('fresh');
-    await send('held');
-    await waitFor(() => deliveries.length === 3, { what: 'the three commands' });
-    expect(deliveries).toEqual([
-      { id: 'queued before the consumer', mayBeRepeat: true, deliveryCount: 1 },
-      { id: 'fresh', mayBeRepeat: false, deliveryCount: 1 },
-      { id: 'held', mayBeRepeat: false, deliveryCount: 1 },
-    ]);
+    try {
+      await send('fresh');
+      await send('held');
+      await waitFor(() => deliveries.length === 3, { what: 'the three commands' });
+      expect(deliveries).toEqual([
+        { id: 'queued before the consumer', storedBeforeConsumer: true, deliveryCount: 1 },
+        { id: 'fresh', storedBeforeConsumer: false, deliveryCount: 1 },
+        { id: 'held', storedBeforeConsumer: false, deliveryCount: 1 },
+      ]);
 
-    const { consumerCreated } = await remaker.queueState();
-    expect(await remaker.remakeConsumer('2020-01-01T00:00:00Z')).toBe(false);
-    expect(await remaker.remakeConsumer(consumerCreated)).toBe(true);
+      const { consumerCreated } = await remaker.queueState();
+      expect(await remaker.remakeConsumer('2020-01-01T00:00:00Z')).toBe(false);
+      expect(await remaker.remakeConsumer(consumerCreated)).toBe(true);
 
-    // The work queue kept the command through the consumer's deletion; the new one delivers it again.
-    await waitFor(() => deliveries.length === 4, {
-      what: 'the held command, delivered again',
-      timeoutMs: 20_000,
-    });
-    expect(deliveries[3]).toEqual({ id: 'held', mayBeRepeat: true, deliveryCount: 1 });
-    await send('after the remake');
-    await waitFor(() => deliveries.length === 5, { what: 'the command sent after the remake' });
-    expect(deliveries[4]).toEqual({ id: 'after the remake', mayBeRepeat: false, deliveryCount: 1 });
-    await puller.stop();
+      // The work queue kept the command through the consumer's deletion; the new one delivers it again.
+      await waitFor(() => deliveries.length === 4, {
+        what: 'the held command, delivered again',
+        timeoutMs: 20_000,
+      });
+      expect(deliveries[3]).toEqual({ id: 'held', storedBeforeConsumer: true, deliveryCount: 1 });
+      // Acks go to the consumer by name: the first delivery's would settle the second one's. It does not.
+      await held[0].ack();
+      await sleep(300);
+      expect((await nats.client.jsm.streams.info(options.stream)).state.messages).toBe(1);
+      await held[1].ack();
+      await waitFor(async () => (await nats.client.jsm.streams.info(options.stream)).state.messages === 0, {
+        what: 'the second delivery of the held command to be acknowledged',
+      });
+      await send('after the remake');
+      await waitFor(() => deliveries.length === 5, { what: 'the command sent after the remake' });
+      expect(deliveries[4]).toEqual({
+        id: 'after the remake',
+        storedBeforeConsumer: false,
+        deliveryCount: 1,
+      });
+    } finally {
+      await puller.stop();
+    }
   });
 });
 

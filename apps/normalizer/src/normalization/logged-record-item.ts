@@ -10,7 +10,7 @@ export function loggedRecordItem(message: StoredMsg): WorkItem {
     subject: message.subject,
     seq: message.seq,
     deliveryCount: 1,
-    mayBeRepeat: false,
+    storedBeforeConsumer: false,
     headers: fromNatsHeaders(message.header),
     data: message.data,
     json: <T>() => decodeJson<T>(message.data),

@@ -21,7 +21,7 @@ export async function rawWorkItemAt(
     subject: message.subject,
     seq: message.seq,
     deliveryCount,
-    mayBeRepeat: deliveryCount > 1,
+    storedBeforeConsumer: false,
     headers: fromNatsHeaders(message.header),
     data: message.data,
     json: <T>() => decodeJson<T>(message.data),

@@ -66,9 +66,16 @@ export class CommandProcessor {
     }
     const command: SessionCommand = parsed.data;
     try {
-      if (command.type === 'user.interrupt') await this.interrupt(command, item.mayBeRepeat);
-      else if (!(await this.isNextInQueue(item))) return item.nak(this.deps.queueRetryMs);
-      else await this.run(command, item.mayBeRepeat, shutdown);
+      if (command.type === 'user.interrupt') {
+        await this.interrupt(command, item);
+      } else {
+        if (!(await this.isNextInQueue(item))) return item.nak(this.deps.queueRetryMs);
+        // Delivered by a consumer made after it was stored (see CommandQueueRepair): it may have run.
+        const standing = item.storedBeforeConsumer ? await this.commandStanding(command) : 'not_done';
+        // Another run of its session is under way: whether this one ran before it is told once it is over.
+        if (standing === 'unknown_yet') return item.nak(this.deps.queueRetryMs);
+        if (standing === 'not_done') await this.run(command, shutdown);
+      }
       if (shutdown.aborted) return item.nak(0);
       await this.acknowledge(item, command);
     } catch (error) {
@@ -133,8 +140,10 @@ export class CommandProcessor {
    */
   async standing(queued: StoredRecord<unknown>): Promise<CommandStanding> {
     const parsed = sessionCommandSchema.safeParse(queued.data);
-    if (!parsed.success) return 'not_done';
-    const command = parsed.data;
+    return parsed.success ? this.commandStanding(parsed.data) : 'not_done';
+  }
+
+  private async commandStanding(command: SessionCommand): Promise<CommandStanding> {
     if (command.type === 'user.interrupt') {
       const recorded = await this.takenRecord(command);
       if (!recorded) return 'not_done';
@@ -179,24 +188,23 @@ export class CommandProcessor {
   /**
    * Acknowledges a command done, unless its sequence now holds another command: after a NATS crash the
    * stream's sequence can go back and a new command be stored under a sequence this one had, which the
-   * ack would remove. Handed back instead, the sequence is delivered again, with the new command in it.
+   * ack would remove. Left unsettled instead, the sequence is delivered again once its lease lapses,
+   * with the new command in it.
    */
   private async acknowledge(item: WorkItem, command: SessionCommand): Promise<void> {
     const stored = await this.deps.commands.at<Partial<SessionCommand>>(item.seq);
     if (stored && stored.data.commandId !== command.commandId) {
       this.deps.logger.warn(
-        `command #${item.seq} on ${item.subject} is done, but its sequence now holds another command; handing it back`,
+        `command #${item.seq} on ${item.subject} is done, but its sequence now holds another command; leaving it to be delivered`,
       );
-      return item.nak(0);
+      return;
     }
     await item.ack();
   }
 
-  private async run(command: UserMessageCommand, mayBeRepeat: boolean, shutdown: AbortSignal): Promise<void> {
+  private async run(command: UserMessageCommand, shutdown: AbortSignal): Promise<void> {
     const log = await this.deps.sessionLogs.open(command.sessionId);
     if (log.position.commandId === command.commandId && log.position.runState === 'settled') return;
-    // Taken before and a later message run since: only a repeat can be that, so only a repeat reads the log.
-    if (mayBeRepeat && (await this.messageStanding(command, log.position)) === 'done') return;
 
     const runAbort = new AbortController();
     const stopRun = () => this.abortOutsideCreate(log, command, runAbort);
@@ -283,12 +291,21 @@ export class CommandProcessor {
     await this.cancelLiveRun(log, credential);
   }
 
-  private async interrupt(command: UserInterruptCommand, deliveredBefore: boolean): Promise<void> {
+  private async interrupt(command: UserInterruptCommand, item: WorkItem): Promise<void> {
     // A repeat (Cursor's cancel failed, the runner died before acknowledging, or the consumer was made
     // again after an outage) can come after the duplicate window, when the raw log would store a second
-    // `interrupt.taken`: it only cancels.
-    const mayBeRepeat = deliveredBefore || Date.now() - Date.parse(command.issuedAt) >= REPEAT_AGE_MS;
-    const record = !(mayBeRepeat && (await this.takenRecord(command)));
+    // `interrupt.taken`. Recorded already, it only cancels the run it was recorded against, and only
+    // while that run goes on: a later message's run is not its to stop.
+    const mayBeRepeat =
+      item.deliveryCount > 1 ||
+      item.storedBeforeConsumer ||
+      Date.now() - Date.parse(command.issuedAt) >= REPEAT_AGE_MS;
+    const recorded = mayBeRepeat ? await this.takenRecord(command) : undefined;
+    if (recorded) {
+      const { position } = await this.deps.sessionLogs.open(command.sessionId);
+      if (!(position.runState === 'live' && position.runId === recorded.runId)) return;
+    }
+    const record = !recorded;
     const answer = await this.deps.control.requestInterrupt(command.sessionId, command.commandId, record);
     if (answer === 'done') return;
     if (answer === 'failed') {

@@ -32,8 +32,18 @@ export class CommandQueueRepair {
     private readonly logger: ProcessorLogger,
   ) {}
 
-  /** One look at the queue. Cheap when all is well: two info requests. */
-  async run(): Promise<QueueRepairOutcome> {
+  private running?: Promise<QueueRepairOutcome>;
+
+  /**
+   * One look at the queue; a call while one is under way shares it. Cheap when all is well: two info
+   * requests.
+   */
+  run(): Promise<QueueRepairOutcome> {
+    this.running ??= this.look().finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  private async look(): Promise<QueueRepairOutcome> {
     const glance = await this.worker.queueState();
     if (glance.deliveredSeq > glance.lastSeq) {
       const why = `its stream's last sequence is ${glance.lastSeq}, yet its consumer delivered up to ${glance.deliveredSeq}`;

@@ -86,6 +86,15 @@ export class RunnerTestBed {
     });
   }
 
+  /** Records a message taken and its Cursor run created (`run-of-<text>`), as a runner executing it would have. */
+  async recordLive(command: UserMessageCommand): Promise<void> {
+    const log = await new SessionLogRepository(this.raw, this.nats.names).open(command.sessionId);
+    const at = new Date().toISOString();
+    await log.append({ kind: 'message.taken', commandId: command.commandId, text: command.text, at });
+    const run = { commandId: command.commandId, agentId: 'bc-live', runId: `run-of-${command.text}`, at };
+    await log.append({ kind: 'cursor.run_created', ...run });
+  }
+
   /** Records an interrupt taken in the session's raw log, as a runner would have. */
   async recordInterrupt(command: SessionCommand, runId: string | null = null): Promise<void> {
     const log = await new SessionLogRepository(this.raw, this.nats.names).open(command.sessionId);

@@ -46,13 +46,13 @@ export function deliveredCommand(
   command: SessionCommand,
   seq: number,
   settling: Settling,
-  mayBeRepeat = false,
+  storedBeforeConsumer = false,
 ): WorkItem {
   return {
     subject: names.command(command.sessionId),
     seq,
     deliveryCount: 1,
-    mayBeRepeat,
+    storedBeforeConsumer,
     headers: {},
     data: new Uint8Array(),
     json: <T>() => command as T,
