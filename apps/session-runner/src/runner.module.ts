@@ -60,6 +60,8 @@ export class RunnerModule {
               logger,
               queueRetryMs: 1_000,
               createGraceMs: 10_000,
+              // Two leases: by then a holder that stays silent has lost the session to another runner.
+              holderSilenceMs: 2 * config.RUNNER_ACK_WAIT_MS,
               settings: {
                 streamIdleTimeoutMs: config.CURSOR_STREAM_IDLE_MS,
                 retryBaseMs: config.CURSOR_RETRY_BASE_MS,

@@ -1,4 +1,5 @@
 import { newSessionId } from '@lap/contracts';
+import { RpcCallError } from '@lap/messaging';
 import { DurableWorker, NatsClient, sleep, SubjectLog, type QueueState } from '@lap/messaging';
 import { CommandProcessor, type CommandProcessorDeps } from '../src/commands/command-processor';
 import { CommandQueueRepair, type QueueRepairOutcome } from '../src/commands/command-queue-repair';
@@ -23,6 +24,8 @@ describe('session runner: the command queue repaired after a NATS crash put it o
   let bed: RunnerTestBed;
   let commands: SubjectLog;
   let processor: CommandProcessor;
+  /** What the control subject says: whether a runner holds the session. */
+  let held = false;
 
   beforeAll(async () => {
     bed = await RunnerTestBed.open('outofstep', { alice: 'cursor-key-alice-1234' });
@@ -32,7 +35,7 @@ describe('session runner: the command queue repaired after a NATS crash put it o
       commands,
       sessionLogs: new SessionLogRepository(bed.raw, bed.nats.names),
       logger: quiet,
-      control: { hold: () => () => undefined },
+      control: { hold: () => () => undefined, isHeld: async () => held },
       credentials: {
         resolve: async () => {
           throw new Error('a command known for done never asks for a key');
@@ -47,6 +50,7 @@ describe('session runner: the command queue repaired after a NATS crash put it o
   });
 
   afterEach(async () => {
+    held = false;
     await bed.nats.client.jsm.streams.purge(commands.stream);
   });
 
@@ -173,6 +177,53 @@ describe('session runner: the command queue repaired after a NATS crash put it o
       new AbortController().signal,
     );
     expect(settling).toEqual({ naks: [1_000], acks: [] });
+  });
+
+  it('hands back a message stored before the consumer while the runner first given it still runs it', async () => {
+    const running = message(newSessionId(), 'running');
+    await bed.recordLive(running);
+    const seq = await bed.send(running);
+    held = true;
+    const settling = newSettling();
+
+    await processor.handle(
+      deliveredCommand(bed.nats.names, running, seq, settling, true),
+      new AbortController().signal,
+    );
+    expect(settling).toEqual({ naks: [1_000], acks: [] });
+  });
+
+  it('resumes the message its log has under way, though one back from a crash sits ahead of it', async () => {
+    // `earlier` ran before `later`; the crash put it back in the queue, ahead of `later`, whose run is
+    // live and whose runner died. Waiting for `later` to end, `earlier` must not hold it back.
+    const earlier = message(newSessionId(), 'earlier');
+    const later = message(earlier.sessionId, 'later');
+    await bed.recordSettled(earlier);
+    await bed.recordLive(later);
+    await bed.send(earlier);
+    const laterSeq = await bed.send(later);
+    const asked: string[] = [];
+    const resuming = new CommandProcessor({
+      names: bed.nats.names,
+      commands,
+      sessionLogs: new SessionLogRepository(bed.raw, bed.nats.names),
+      logger: quiet,
+      control: { hold: () => () => undefined },
+      // Resuming goes as far as asking for the owner's key, which is away for now.
+      credentials: {
+        resolve: async (ownerId: string) => {
+          asked.push(ownerId);
+          throw new RpcCallError('unavailable', 'credentials service away');
+        },
+      },
+      queueRetryMs: 1_000,
+    } as unknown as CommandProcessorDeps);
+
+    await resuming.handle(
+      deliveredCommand(bed.nats.names, later, laterSeq, newSettling()),
+      new AbortController().signal,
+    );
+    expect(asked).toEqual(['alice']);
   });
 
   it('acknowledges, without cancelling anything, an interrupt delivered again whose run is over', async () => {

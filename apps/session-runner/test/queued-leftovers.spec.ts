@@ -95,6 +95,7 @@ describe('session runner: commands a NATS restart left queued after their run se
       commands,
       sessionLogs: new SessionLogRepository(raw, nats.names),
       logger: { log: () => undefined, warn: () => undefined, error: () => undefined },
+      control: { hold: () => () => undefined },
     } as unknown as CommandProcessorDeps);
 
     await processor.handle(

@@ -1,5 +1,5 @@
 import { newSessionId } from '@lap/contracts';
-import { ensureStreams, SubjectLog } from '@lap/messaging';
+import { ensureStreams, NatsClient, SubjectLog } from '@lap/messaging';
 import { createTestNats, type TestNats } from '@lap/testing';
 import { CommandProcessor, type CommandProcessorDeps } from '../src/commands/command-processor';
 import { SessionControl, type LiveSession } from '../src/control/session-control';
@@ -15,17 +15,21 @@ describe('session control between runners (real NATS)', () => {
   let nats: TestNats;
   let holder: SessionControl;
   let requester: SessionControl;
+  // Another runner: its own connection, so only `hold()` itself can make a request find the holder.
+  let elsewhere: NatsClient;
   const errors: string[] = [];
 
   beforeAll(async () => {
     nats = await createTestNats('control');
     const onError = (message: string) => void errors.push(message);
+    elsewhere = await NatsClient.connect({ url: nats.url, name: 'control-requester' });
     holder = new SessionControl(nats.client.connection, nats.names, onError);
-    requester = new SessionControl(nats.client.connection, nats.names, onError);
+    requester = new SessionControl(elsewhere.connection, nats.names, onError);
   });
 
   afterAll(async () => {
     holder.close();
+    await elsewhere.close();
     await nats.cleanup();
   });
 
@@ -44,13 +48,22 @@ describe('session control between runners (real NATS)', () => {
     expect(await requester.requestInterrupt(newSessionId(), 'cmd_1', true)).toBe('nobody');
   });
 
+  it('tells whether a runner holds a session, from the moment its hold resolves to its release', async () => {
+    const sessionId = newSessionId();
+    expect(await requester.isHeld(sessionId)).toBe(false);
+    const release = await holder.hold(sessionId, liveSession([]));
+    expect(await requester.isHeld(sessionId)).toBe(true);
+    release();
+    await nats.client.connection.flush();
+    expect(await requester.isHeld(sessionId)).toBe(false);
+  });
+
   it('tells a slow holder from an absent one', async () => {
     const sessionId = newSessionId();
     const calls: Array<[string, boolean]> = [];
     let finish = () => undefined as void;
     const cancelling = new Promise<void>((resolve) => (finish = resolve));
-    const release = holder.hold(sessionId, liveSession(calls, cancelling));
-    await nats.client.connection.flush();
+    const release = await holder.hold(sessionId, liveSession(calls, cancelling));
 
     expect(await requester.requestInterrupt(sessionId, 'cmd_slow', true, 300)).toBe('no_answer');
     expect(calls).toEqual([['cmd_slow', true]]);
@@ -61,8 +74,7 @@ describe('session control between runners (real NATS)', () => {
   it("passes the holder's answer on, and answers nobody once the holder lets the session go", async () => {
     const sessionId = newSessionId();
     const calls: Array<[string, boolean]> = [];
-    const release = holder.hold(sessionId, liveSession(calls));
-    await nats.client.connection.flush();
+    const release = await holder.hold(sessionId, liveSession(calls));
     expect(await requester.requestInterrupt(sessionId, 'cmd_a', false)).toBe('done');
     expect(calls).toEqual([['cmd_a', false]]);
 
@@ -74,8 +86,7 @@ describe('session control between runners (real NATS)', () => {
 
   it('answers failed when the holder could not interrupt the run', async () => {
     const sessionId = newSessionId();
-    const release = holder.hold(sessionId, liveSession([], undefined, true));
-    await nats.client.connection.flush();
+    const release = await holder.hold(sessionId, liveSession([], undefined, true));
     expect(await requester.requestInterrupt(sessionId, 'cmd_f', true)).toBe('failed');
     expect(errors).toContain('interrupt failed');
     release();
@@ -85,34 +96,79 @@ describe('session control between runners (real NATS)', () => {
     const sessionId = newSessionId();
     const stale: Array<[string, boolean]> = [];
     const current: Array<[string, boolean]> = [];
-    const releaseStale = holder.hold(sessionId, liveSession(stale));
-    const releaseCurrent = holder.hold(sessionId, liveSession(current));
+    const releaseStale = await holder.hold(sessionId, liveSession(stale));
+    const releaseCurrent = await holder.hold(sessionId, liveSession(current));
     releaseStale();
-    await nats.client.connection.flush();
 
     expect(await requester.requestInterrupt(sessionId, 'cmd_n', true)).toBe('done');
     expect({ stale, current }).toEqual({ stale: [], current: [['cmd_n', true]] });
     releaseCurrent();
   });
 
-  it('asks a holder that did not answer again later, and records nothing in its place', async () => {
-    await ensureStreams(nats.client.jsm, nats.names, ['commands', 'raw']);
-    const raw = new SubjectLog(nats.client, nats.names.streams.raw);
-    const processor = new CommandProcessor({
-      names: nats.names,
-      commands: new SubjectLog(nats.client, nats.names.streams.commands),
-      sessionLogs: new SessionLogRepository(raw, nats.names),
-      control: { requestInterrupt: async () => 'no_answer' },
-      logger: { log: () => undefined, warn: () => undefined, error: () => undefined },
-    } as unknown as CommandProcessorDeps);
-    const interrupt = userInterrupt(newSessionId());
-    const settling = newSettling();
+  describe('an interrupt nobody answers, as the runner that took it handles it', () => {
+    let raw: SubjectLog;
+    const processorWith = (answer: string, holderSilenceMs = 60_000) =>
+      new CommandProcessor({
+        names: nats.names,
+        commands: new SubjectLog(nats.client, nats.names.streams.commands),
+        sessionLogs: new SessionLogRepository(raw, nats.names),
+        control: { requestInterrupt: async () => answer },
+        credentials: { resolve: async () => ({ apiBase: 'http://127.0.0.1:9', apiKey: 'k' }) },
+        logger: { log: () => undefined, warn: () => undefined, error: () => undefined },
+        holderSilenceMs,
+      } as unknown as CommandProcessorDeps);
 
-    // Thrown, the worker hands it back with a backoff.
-    await expect(
-      processor.handle(deliveredCommand(nats.names, interrupt, 1, settling), new AbortController().signal),
-    ).rejects.toThrow(/did not answer the interrupt in time/);
-    expect(settling).toEqual({ naks: [], acks: [] });
-    expect(await raw.last(nats.names.raw(interrupt.sessionId))).toBeNull();
+    beforeAll(async () => {
+      await ensureStreams(nats.client.jsm, nats.names, ['commands', 'raw']);
+      raw = new SubjectLog(nats.client, nats.names.streams.raw);
+    });
+
+    const kinds = async (sessionId: string) => {
+      const last = await raw.last<{ kind: string }>(nats.names.raw(sessionId));
+      return last?.data.kind;
+    };
+
+    it('asks again later, recording nothing, while the holder has not been silent for long', async () => {
+      const interrupt = userInterrupt(newSessionId());
+      const settling = newSettling();
+
+      // Thrown, the worker hands it back with a backoff.
+      await expect(
+        processorWith('no_answer').handle(
+          deliveredCommand(nats.names, interrupt, 1, settling),
+          new AbortController().signal,
+        ),
+      ).rejects.toThrow(/did not answer the interrupt in time/);
+      expect(settling).toEqual({ naks: [], acks: [] });
+      expect(await kinds(interrupt.sessionId)).toBeUndefined();
+    });
+
+    it('records it itself once the holder has been silent for longer than a lease', async () => {
+      const interrupt = userInterrupt(newSessionId());
+      const settling = newSettling();
+
+      await processorWith('no_answer', 0).handle(
+        deliveredCommand(nats.names, interrupt, 1, settling),
+        new AbortController().signal,
+      );
+      expect(settling.acks).toEqual([1]);
+      expect(await kinds(interrupt.sessionId)).toBe('interrupt.taken');
+    });
+
+    it("never records it while a message's Cursor run is being created: that would fence its runner", async () => {
+      const sessionId = newSessionId();
+      const log = await new SessionLogRepository(raw, nats.names).open(sessionId);
+      const taken = { commandId: 'cmd_creating', text: 'hello', at: new Date().toISOString() };
+      await log.append({ kind: 'message.taken', ...taken });
+      const interrupt = userInterrupt(sessionId);
+
+      await expect(
+        processorWith('nobody').handle(
+          deliveredCommand(nats.names, interrupt, 2, newSettling()),
+          new AbortController().signal,
+        ),
+      ).rejects.toThrow(/its run is being created/);
+      expect(await kinds(sessionId)).toBe('message.taken');
+    });
   });
 });

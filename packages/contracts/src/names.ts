@@ -29,6 +29,11 @@ export interface NatsNames {
   };
   /** Runner control: the runner holding a session's live run listens here for interrupts. */
   control(sessionId: string): string;
+  /**
+   * The runner holding a session answers here, with nothing, to say it does. Outside `allControl`, which
+   * runners of earlier versions listen on and would take any request for an interrupt.
+   */
+  controlHeld(sessionId: string): string;
 }
 
 const PREFIX_PATTERN = /^[A-Za-z0-9_-]{1,32}$/;
@@ -52,6 +57,7 @@ export function natsNames(prefix = 'lap'): NatsNames {
     raw: (id) => `${prefix}.raw.${token(id)}`,
     events: (id) => `${prefix}.events.${token(id)}`,
     control: (id) => `${prefix}.ctl.${token(id)}`,
+    controlHeld: (id) => `${prefix}.ctl.${token(id)}.held`,
     allCommands: `${prefix}.cmd.*`,
     allRaw: `${prefix}.raw.*`,
     allEvents: `${prefix}.events.*`,

@@ -143,6 +143,7 @@ export class DurableWorker {
   async remakeConsumer(created: string): Promise<boolean> {
     const { stream, durable } = this.options;
     await sleep(Math.random() * REMAKE_JITTER_MS, this.shutdown.signal);
+    if (this.shutdown.signal.aborted) return false;
     const current = await this.client.jsm.consumers.info(stream, durable).catch((error: unknown) => {
       if (isNotFound(error)) return undefined;
       throw error;
@@ -298,8 +299,9 @@ class DeliveredItem implements WorkItem {
     return decodeJson<T>(this.message.data);
   }
 
-  // Acks go to the consumer by its name: from an earlier consumer's delivery they would settle the
-  // new consumer's message at that sequence, which it delivers (or delivered) on its own.
+  // Acks go to the consumer by its name: from an earlier consumer's delivery they would settle the new
+  // consumer's message at that sequence, which it delivers (or delivered) on its own. A nak would have
+  // it delivered again at once, to a second runner.
   async ack(): Promise<void> {
     this.isSettled = true;
     if (this.worker.isCurrent(this.generation)) this.message.ack();
@@ -310,8 +312,10 @@ class DeliveredItem implements WorkItem {
     if (this.worker.isCurrent(this.generation)) this.message.nak(delayMs);
   }
 
+  // Harmless from an earlier consumer (it keeps the new one's delivery of that sequence leased), and
+  // a generation counted too many must not cost a live run its lease.
   working(): void {
-    if (this.worker.isCurrent(this.generation)) this.message.working();
+    this.message.working();
   }
 
   term(reason?: string): void {

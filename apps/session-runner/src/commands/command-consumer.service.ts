@@ -120,6 +120,8 @@ export class CommandConsumerService implements OnApplicationBootstrap, OnApplica
     for await (const status of this.nats.connection.status()) {
       if (this.stopping.signal.aborted) return;
       if (status.type !== 'reconnect') continue;
+      // A look under way began before the reconnect: let it end, so the next one starts after.
+      await this.repair.run().catch(() => undefined);
       for (let attempt = 0; attempt < 40 && !this.stopping.signal.aborted; attempt++) {
         const done = await this.repair.run().then(
           () => true,

@@ -42,6 +42,8 @@ export interface CommandProcessorDeps {
   queueRetryMs: number;
   /** On shutdown, how long a Cursor create call under way may take to be recorded before the run stops. */
   createGraceMs: number;
+  /** How long after an interrupt was issued a holder that does not answer it is taken for gone. */
+  holderSilenceMs: number;
   cursorClient?: (credential: ResolvedCredential) => CursorClient;
 }
 
@@ -69,12 +71,19 @@ export class CommandProcessor {
       if (command.type === 'user.interrupt') {
         await this.interrupt(command, item);
       } else {
-        if (!(await this.isNextInQueue(item))) return item.nak(this.deps.queueRetryMs);
-        // Delivered by a consumer made after it was stored (see CommandQueueRepair): it may have run.
-        const standing = item.storedBeforeConsumer ? await this.commandStanding(command) : 'not_done';
-        // Another run of its session is under way: whether this one ran before it is told once it is over.
-        if (standing === 'unknown_yet') return item.nak(this.deps.queueRetryMs);
-        if (standing === 'not_done') await this.run(command, shutdown);
+        if (!(await this.isNextInQueue(item, command))) return item.nak(this.deps.queueRetryMs);
+        // Delivered by a consumer made after it was stored (see CommandQueueRepair): it may have run, or
+        // be running on the runner the earlier consumer gave it to.
+        if (item.storedBeforeConsumer) {
+          const standing = await this.commandStanding(command);
+          // Another run of its session is under way, or this one still is, where it was: told once over.
+          if (standing === 'unknown_yet') return item.nak(this.deps.queueRetryMs);
+          if (standing === 'not_done' && (await this.deps.control.isHeld(command.sessionId)))
+            return item.nak(this.deps.queueRetryMs);
+          if (standing === 'not_done') await this.run(command, shutdown);
+        } else {
+          await this.run(command, shutdown);
+        }
       }
       if (shutdown.aborted) return item.nak(0);
       await this.acknowledge(item, command);
@@ -102,12 +111,18 @@ export class CommandProcessor {
    * of it that the session's raw log shows done is a leftover (see `standing`) and is removed, so it
    * cannot hold the session up.
    */
-  private async isNextInQueue(item: WorkItem): Promise<boolean> {
+  private async isNextInQueue(item: WorkItem, command: UserMessageCommand): Promise<boolean> {
     for (;;) {
       const head = await this.deps.commands.next<unknown>(item.subject, 0);
       if (!head || head.seq >= item.seq) return true;
-      if ((await this.standing(head)) !== 'done') return false;
-      await this.removeLeftover(head);
+      if ((await this.standing(head)) === 'done') {
+        await this.removeLeftover(head);
+        continue;
+      }
+      // The log has this one under way already (a command back in the queue after a crash sits ahead
+      // of it, and waits for its run to end): it resumes, or nothing ends that run.
+      const { position } = await this.deps.sessionLogs.open(command.sessionId);
+      return position.commandId === command.commandId;
     }
   }
 
@@ -203,25 +218,41 @@ export class CommandProcessor {
   }
 
   private async run(command: UserMessageCommand, shutdown: AbortSignal): Promise<void> {
-    const log = await this.deps.sessionLogs.open(command.sessionId);
-    if (log.position.commandId === command.commandId && log.position.runState === 'settled') return;
-
-    const runAbort = new AbortController();
-    const stopRun = () => this.abortOutsideCreate(log, command, runAbort);
-    shutdown.addEventListener('abort', stopRun, { once: true });
-    let credential: ResolvedCredential | undefined;
-    const release = this.deps.control.hold(command.sessionId, {
-      interrupt: (commandId, record) => this.interruptHeld(log, commandId, record, credential),
+    // Held before the log is read: an interrupt sent from now on finds this runner, never "nobody",
+    // whose requester would record it at the log's head and fence this run out.
+    const held: { log?: SessionLog; credential?: ResolvedCredential } = {};
+    const release = await this.deps.control.hold(command.sessionId, {
+      interrupt: async (commandId, record) => {
+        if (!held.log) throw new Error(`session ${command.sessionId}: its log is not open yet`);
+        await this.interruptHeld(held.log, commandId, record, held.credential);
+      },
     });
     try {
-      credential = await this.deps.credentials
+      const log = (held.log = await this.deps.sessionLogs.open(command.sessionId));
+      if (log.position.commandId === command.commandId && log.position.runState === 'settled') return;
+      held.credential = await this.deps.credentials
         .resolve(command.ownerId)
         .catch(async (error: Error & { type?: string }) => {
           if (error.type !== 'not_found') throw error;
           await this.recordFailure(log, command, 'authentication_error', error.message);
           return undefined;
         });
-      if (!credential) return;
+      if (held.credential) await this.execute(log, command, held.credential, shutdown);
+    } finally {
+      release();
+    }
+  }
+
+  private async execute(
+    log: SessionLog,
+    command: UserMessageCommand,
+    credential: ResolvedCredential,
+    shutdown: AbortSignal,
+  ): Promise<void> {
+    const runAbort = new AbortController();
+    const stopRun = () => this.abortOutsideCreate(log, command, runAbort);
+    shutdown.addEventListener('abort', stopRun, { once: true });
+    try {
       const executor = new RunExecutor(
         log,
         this.clientFor(credential),
@@ -229,19 +260,15 @@ export class CommandProcessor {
         this.deps.settings,
         runAbort.signal,
       );
-      try {
-        await executor.execute();
-      } catch (error) {
-        // Lost the session, shutting down, or NATS away: not Cursor's failure, so not the user's either.
-        // The command goes back (or stays with the runner that took it) and resumes from the raw log.
-        if (error instanceof FencedError || runAbort.signal.aborted || isTransientNatsError(error))
-          throw error;
-        const failure = describeFailure(error, credential.apiBase);
-        this.deps.logger.warn(`session ${command.sessionId}: giving up: ${failure.message}`);
-        await this.recordFailure(log, command, failure.type, failure.message);
-      }
+      await executor.execute();
+    } catch (error) {
+      // Lost the session, shutting down, or NATS away: not Cursor's failure, so not the user's either.
+      // The command goes back (or stays with the runner that took it) and resumes from the raw log.
+      if (error instanceof FencedError || runAbort.signal.aborted || isTransientNatsError(error)) throw error;
+      const failure = describeFailure(error, credential.apiBase);
+      this.deps.logger.warn(`session ${command.sessionId}: giving up: ${failure.message}`);
+      await this.recordFailure(log, command, failure.type, failure.message);
     } finally {
-      release();
       shutdown.removeEventListener('abort', stopRun);
     }
   }
@@ -312,31 +339,38 @@ export class CommandProcessor {
       // Its runner logged why; the command comes back after a backoff, to whoever holds the session then.
       throw new Error(`session ${command.sessionId}: the runner holding it could not interrupt the run`);
     }
-    if (answer === 'no_answer') {
-      // A holder busy (its appends or Cursor's cancel slow) or NATS away: asked again after a backoff.
+    // Silent for longer than a lease, a holder has lost the session by now (frozen, cut off, or a runner
+    // of the previous version, which listens on every session's subject and so never lets "nobody" out).
+    if (answer === 'no_answer' && Date.now() - Date.parse(command.issuedAt) < this.deps.holderSilenceMs) {
+      // Busy (its appends or Cursor's cancel slow) or NATS away: asked again after a backoff.
       throw new Error(
         `session ${command.sessionId}: the runner holding it did not answer the interrupt in time`,
       );
     }
     // Nobody holds the session (idle, or its runner died and the lease has not moved yet): record it here.
-    for (let attempt = 1; ; attempt++) {
-      const log = await this.deps.sessionLogs.open(command.sessionId);
-      try {
-        if (record) {
-          await log.append({
-            kind: 'interrupt.taken',
-            commandId: command.commandId,
-            runId: log.position.runId,
-            at: now(),
-          });
-        }
-        if (log.position.runState === 'live') {
-          await this.cancelLiveRun(log, await this.deps.credentials.resolve(command.ownerId));
-        }
-        return;
-      } catch (error) {
-        if (!(error instanceof FencedError) || attempt >= 5) throw error;
+    const log = await this.deps.sessionLogs.open(command.sessionId);
+    if (log.position.commandId !== null && log.position.runState === 'none') {
+      // A message taken, its Cursor run being created: its runner holds the session any moment (or the
+      // run is resumed after its lease). Recording here would fence it out mid-create.
+      throw new Error(`session ${command.sessionId}: its run is being created; asking again`);
+    }
+    try {
+      if (record) {
+        await log.append({
+          kind: 'interrupt.taken',
+          commandId: command.commandId,
+          runId: log.position.runId,
+          at: now(),
+        });
       }
+    } catch (error) {
+      // Another runner wrote to the session meanwhile: it holds it now, and is asked after a backoff.
+      if (error instanceof FencedError)
+        throw new Error(`session ${command.sessionId}: taken meanwhile; asking again`);
+      throw error;
+    }
+    if (log.position.runState === 'live') {
+      await this.cancelLiveRun(log, await this.deps.credentials.resolve(command.ownerId));
     }
   }
 

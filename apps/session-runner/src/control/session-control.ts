@@ -1,4 +1,4 @@
-import { RequestError, type Msg, type NatsConnection, type Subscription } from '@nats-io/nats-core';
+import { Empty, RequestError, type Msg, type NatsConnection, type Subscription } from '@nats-io/nats-core';
 import type { NatsNames } from '@lap/contracts';
 import { decodeJson, encodeJson } from '@lap/messaging';
 
@@ -28,7 +28,7 @@ export type InterruptAnswer = 'done' | 'failed' | 'nobody' | 'no_answer';
  * never an absent one.
  */
 export class SessionControl {
-  private readonly held = new Map<string, { session: LiveSession; subscription: Subscription }>();
+  private readonly held = new Map<string, { session: LiveSession; subscriptions: Subscription[] }>();
 
   constructor(
     private readonly connection: NatsConnection,
@@ -39,20 +39,39 @@ export class SessionControl {
   /**
    * Answers the session's control requests with `session` until the returned release is called. A
    * session held again in this process (a run taken over from a stale one) is answered by the newest.
+   * Resolves once the server has the subscriptions: from then on a request never finds "nobody".
    */
-  hold(sessionId: string, session: LiveSession): () => void {
-    const subscription =
-      this.held.get(sessionId)?.subscription ??
+  async hold(sessionId: string, session: LiveSession): Promise<() => void> {
+    const earlier = this.held.get(sessionId);
+    const subscriptions = earlier?.subscriptions ?? [
       this.connection.subscribe(this.names.control(sessionId), {
         callback: (error, message) => this.answer(sessionId, error, message),
-      });
-    const entry = { session, subscription };
+      }),
+      this.connection.subscribe(this.names.controlHeld(sessionId), {
+        callback: (error, message) => {
+          if (!error) message.respond();
+        },
+      }),
+    ];
+    const entry = { session, subscriptions };
     this.held.set(sessionId, entry);
+    if (!earlier) await this.connection.flush();
     return () => {
       if (this.held.get(sessionId) !== entry) return;
       this.held.delete(sessionId);
-      subscription.unsubscribe();
+      for (const subscription of subscriptions) subscription.unsubscribe();
     };
+  }
+
+  /** Whether a runner holds the session now. Rejects when that cannot be told (NATS away, no answer). */
+  async isHeld(sessionId: string, timeoutMs = 3_000): Promise<boolean> {
+    try {
+      await this.connection.request(this.names.controlHeld(sessionId), Empty, { timeout: timeoutMs });
+      return true;
+    } catch (error) {
+      if (error instanceof RequestError && error.isNoResponders()) return false;
+      throw error;
+    }
   }
 
   /** Asks the runner executing the session to interrupt it. */
@@ -76,7 +95,8 @@ export class SessionControl {
   }
 
   close(): void {
-    for (const { subscription } of this.held.values()) subscription.unsubscribe();
+    for (const { subscriptions } of this.held.values())
+      for (const subscription of subscriptions) subscription.unsubscribe();
     this.held.clear();
   }
 
