@@ -1,9 +1,8 @@
 import { newSessionId } from '@lap/contracts';
-import { RpcCallError } from '@lap/messaging';
 import { DurableWorker, NatsClient, sleep, SubjectLog, type QueueState } from '@lap/messaging';
-import { CommandProcessor, type CommandProcessorDeps } from '../src/commands/command-processor';
+import type { CommandProcessor } from '../src/commands/command-processor';
 import { CommandQueueRepair, type QueueRepairOutcome } from '../src/commands/command-queue-repair';
-import { SessionLogRepository } from '../src/session-log/session-log.repository';
+import { credentialsAway } from './support/credentials-stand-in';
 import { RunnerTestBed } from './support/runner-test-bed';
 import {
   deliveredCommand,
@@ -30,11 +29,7 @@ describe('session runner: the command queue repaired after a NATS crash put it o
   beforeAll(async () => {
     bed = await RunnerTestBed.open('outofstep', { alice: 'cursor-key-alice-1234' });
     commands = bed.commands;
-    processor = new CommandProcessor({
-      names: bed.nats.names,
-      commands,
-      sessionLogs: new SessionLogRepository(bed.raw, bed.nats.names),
-      logger: quiet,
+    processor = bed.processor({
       control: { hold: () => () => undefined, isHeld: async () => held },
       credentials: {
         resolve: async () => {
@@ -42,7 +37,7 @@ describe('session runner: the command queue repaired after a NATS crash put it o
         },
       },
       queueRetryMs: 1_000,
-    } as unknown as CommandProcessorDeps);
+    });
   });
 
   afterAll(async () => {
@@ -203,21 +198,12 @@ describe('session runner: the command queue repaired after a NATS crash put it o
     await bed.send(earlier);
     const laterSeq = await bed.send(later);
     const asked: string[] = [];
-    const resuming = new CommandProcessor({
-      names: bed.nats.names,
-      commands,
-      sessionLogs: new SessionLogRepository(bed.raw, bed.nats.names),
-      logger: quiet,
+    const resuming = bed.processor({
       control: { hold: () => () => undefined },
       // Resuming goes as far as asking for the owner's key, which is away for now.
-      credentials: {
-        resolve: async (ownerId: string) => {
-          asked.push(ownerId);
-          throw new RpcCallError('unavailable', 'credentials service away');
-        },
-      },
+      credentials: credentialsAway(asked),
       queueRetryMs: 1_000,
-    } as unknown as CommandProcessorDeps);
+    });
 
     await resuming.handle(
       deliveredCommand(bed.nats.names, later, laterSeq, newSettling()),
@@ -235,18 +221,14 @@ describe('session runner: the command queue repaired after a NATS crash put it o
     await bed.recordLive(message(first.sessionId, 'later, still running'));
     const seq = await bed.send(stop);
     const asked: string[] = [];
-    const interrupting = new CommandProcessor({
-      names: bed.nats.names,
-      commands,
-      sessionLogs: new SessionLogRepository(bed.raw, bed.nats.names),
-      logger: quiet,
+    const interrupting = bed.processor({
       control: {
         requestInterrupt: async (_sessionId: string, commandId: string) => {
           asked.push(commandId);
           return 'done';
         },
       },
-    } as unknown as CommandProcessorDeps);
+    });
     const settling = newSettling();
 
     await interrupting.handle(

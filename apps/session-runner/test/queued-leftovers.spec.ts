@@ -1,9 +1,9 @@
 import { AckPolicy, DeliverPolicy } from '@nats-io/jetstream';
 import { newSessionId, type SessionCommand, type UserMessageCommand } from '@lap/contracts';
-import { RpcCallError, type SubjectLog } from '@lap/messaging';
+import type { SubjectLog } from '@lap/messaging';
 import type { TestNats } from '@lap/testing';
-import { CommandProcessor, type CommandProcessorDeps } from '../src/commands/command-processor';
 import { SessionLogRepository } from '../src/session-log/session-log.repository';
+import { credentialsAway } from './support/credentials-stand-in';
 import { RunnerTestBed } from './support/runner-test-bed';
 import {
   deliveredCommand,
@@ -64,14 +64,8 @@ describe('session runner: commands a NATS restart left queued after their run se
     const pendingSeq = await send(pending);
     const refusedSeq = await send(refused);
     const earlierSeq = await send(earlier);
-    const logger = { log: () => undefined, warn: () => undefined, error: () => undefined };
     // The sweep reads only the queue and the raw logs.
-    const processor = new CommandProcessor({
-      names: nats.names,
-      commands,
-      sessionLogs: new SessionLogRepository(raw, nats.names),
-      logger,
-    } as unknown as CommandProcessorDeps);
+    const processor = bed.processor();
 
     expect(await processor.removeSettledLeftovers()).toBe(3);
     expect(await commands.at(doneSeq)).toBeNull();
@@ -90,13 +84,7 @@ describe('session runner: commands a NATS restart left queued after their run se
     // `done` had been delivered with. Acknowledging `done` would remove the newcomer.
     const newcomerSeq = await send(message(newSessionId(), 'newcomer'));
     const settling = newSettling();
-    const processor = new CommandProcessor({
-      names: nats.names,
-      commands,
-      sessionLogs: new SessionLogRepository(raw, nats.names),
-      logger: { log: () => undefined, warn: () => undefined, error: () => undefined },
-      control: { hold: () => () => undefined },
-    } as unknown as CommandProcessorDeps);
+    const processor = bed.processor({ control: { hold: () => () => undefined } });
 
     await processor.handle(
       deliveredCommand(nats.names, done, newcomerSeq, settling),
@@ -121,21 +109,12 @@ describe('session runner: commands a NATS restart left queued after their run se
     const secondSeq = await send(second);
     const resolved: string[] = [];
     const settling = newSettling();
-    const processor = new CommandProcessor({
-      names: nats.names,
-      commands,
-      sessionLogs: new SessionLogRepository(raw, nats.names),
-      logger: { log: () => undefined, warn: () => undefined, error: () => undefined },
+    const processor = bed.processor({
       control: { hold: () => () => undefined },
       // Taking the message goes as far as asking for the owner's key, which is away for now.
-      credentials: {
-        resolve: async (ownerId: string) => {
-          resolved.push(ownerId);
-          throw new RpcCallError('unavailable', 'credentials service away');
-        },
-      },
+      credentials: credentialsAway(resolved),
       queueRetryMs: 1_000,
-    } as unknown as CommandProcessorDeps);
+    });
     const item = deliveredCommand(nats.names, second, secondSeq, settling);
 
     await processor.handle(item, new AbortController().signal);

@@ -20,3 +20,13 @@ export function serveCursorKeys(nats: TestNats, apiBase: string, keys: Record<st
   });
   return server;
 }
+
+/** A credentials service that is away for now; each owner asked for lands in `asked`. */
+export function credentialsAway(asked: string[] = []) {
+  return {
+    resolve: async (ownerId: string): Promise<never> => {
+      asked.push(ownerId);
+      throw new RpcCallError('unavailable', 'credentials service away');
+    },
+  };
+}

@@ -8,6 +8,7 @@ import {
   type RunningSessionRunner,
 } from '@lap/session-runner';
 import { createTestNats, type TestNats } from '@lap/testing';
+import { CommandProcessor, type CommandProcessorDeps } from '../../src/commands/command-processor';
 import { SessionLogRepository } from '../../src/session-log/session-log.repository';
 import { serveCursorKeys } from './credentials-stand-in';
 
@@ -65,6 +66,20 @@ export class RunnerTestBed {
     const runner = await startSessionRunner(config);
     this.runners.push(runner);
     return runner;
+  }
+
+  /**
+   * A command processor on this bed's queue and raw logs, logging nothing; `deps` adds what the test
+   * needs of the rest (stand-ins are enough: only what the test drives is called).
+   */
+  processor(deps: Partial<Record<keyof CommandProcessorDeps, unknown>> = {}): CommandProcessor {
+    return new CommandProcessor({
+      names: this.nats.names,
+      commands: this.commands,
+      sessionLogs: new SessionLogRepository(this.raw, this.nats.names),
+      logger: { log: () => undefined, warn: () => undefined, error: () => undefined },
+      ...deps,
+    } as CommandProcessorDeps);
   }
 
   /** Queues a command as the gateway does; resolves to its sequence in the work queue. */
