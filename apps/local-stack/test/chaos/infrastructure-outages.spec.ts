@@ -1,4 +1,4 @@
-import { readdirSync, rmSync } from 'fs';
+import { readdirSync, rmSync, truncateSync } from 'fs';
 import path from 'path';
 import { sleep } from '@lap/messaging';
 import { canonicalEvents } from './support/canonical-events';
@@ -88,14 +88,20 @@ describe('infrastructure outages (real processes)', () => {
     const sessionId = await api.startSession(agentId, 'Task 1: [scenario:long] [pace:0]');
     await waitForIdle(platform, sessionId);
     // What nats-server 2.9 can leave after a hard kill (its issues 6600 and 6881): the work queue's last
-    // block emptied by the acks, and the index that alone kept the stream's last sequence lost. The
-    // stream comes back at sequence 0; the runners' consumer remembers delivering further, and would
-    // skip every command stored under a sequence it has passed.
-    await platform.nats.stop();
+    // block emptied by the acks (0 bytes on disk) and the index that alone kept the stream's last
+    // sequence lost. The stream comes back at sequence 0; the runners' consumer remembers delivering
+    // further, and would skip every command stored under a sequence it has passed. The queue is empty
+    // here (every command done), so emptying the blocks loses nothing else.
     const { commands } = platform.names.streams;
+    await waitForAnswer(async () => {
+      if ((await platform.client.jsm.streams.info(commands)).state.messages > 0) throw new Error('queued');
+    });
+    await platform.nats.stop();
     const blocks = path.join(platform.nats.storeDir, 'jetstream', '$G', 'streams', commands, 'msgs');
-    for (const file of readdirSync(blocks).filter((name) => name.endsWith('.idx')))
-      rmSync(path.join(blocks, file));
+    for (const file of readdirSync(blocks)) {
+      if (file.endsWith('.idx')) rmSync(path.join(blocks, file));
+      if (file.endsWith('.blk')) truncateSync(path.join(blocks, file), 0);
+    }
     await platform.nats.start();
     const stream = await waitForAnswer(() => platform.client.jsm.streams.info(commands));
     expect(stream.state.last_seq).toBe(0);
