@@ -16,7 +16,6 @@ export interface NatsNames {
   readonly allCommands: string;
   readonly allRaw: string;
   readonly allEvents: string;
-  readonly allControl: string;
   /** Request/reply subjects of the credentials service. */
   readonly rpc: {
     readonly credentials: {
@@ -30,7 +29,7 @@ export interface NatsNames {
   /** Runner control: the runner holding a session's live run listens here for interrupts. */
   control(sessionId: string): string;
   /**
-   * The runner holding a session answers here, with nothing, to say it does. Outside `allControl`, which
+   * The runner holding a session answers here, with nothing, to say it does. Outside `<P>.ctl.*`, which
    * runners of earlier versions listen on and would take any request for an interrupt.
    */
   controlHeld(sessionId: string): string;
@@ -61,7 +60,6 @@ export function natsNames(prefix = 'lap'): NatsNames {
     allCommands: `${prefix}.cmd.*`,
     allRaw: `${prefix}.raw.*`,
     allEvents: `${prefix}.events.*`,
-    allControl: `${prefix}.ctl.*`,
     rpc: {
       credentials: {
         publicKey: `${prefix}.rpc.credentials.public_key`,

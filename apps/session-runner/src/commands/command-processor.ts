@@ -115,13 +115,14 @@ export class CommandProcessor {
     for (;;) {
       const head = await this.deps.commands.next<unknown>(item.subject, 0);
       if (!head || head.seq >= item.seq) return true;
-      if ((await this.standing(head)) === 'done') {
+      // One read of where the session stands serves both questions below (the head is of the same session).
+      const { position } = await this.deps.sessionLogs.open(command.sessionId);
+      if ((await this.standing(head, position)) === 'done') {
         await this.removeLeftover(head);
         continue;
       }
       // The log has this one under way already (a command back in the queue after a crash sits ahead
       // of it, and waits for its run to end): it resumes, or nothing ends that run.
-      const { position } = await this.deps.sessionLogs.open(command.sessionId);
       return position.commandId === command.commandId;
     }
   }
@@ -153,20 +154,21 @@ export class CommandProcessor {
    * waits to be delivered again. `unknown_yet`: a message while another message's run is under way;
    * whether it ran before that one is read from the log once that run is over, not on every look.
    */
-  async standing(queued: StoredRecord<unknown>): Promise<CommandStanding> {
+  async standing(queued: StoredRecord<unknown>, known?: SessionPosition): Promise<CommandStanding> {
     const parsed = sessionCommandSchema.safeParse(queued.data);
-    return parsed.success ? this.commandStanding(parsed.data) : 'not_done';
+    return parsed.success ? this.commandStanding(parsed.data, known) : 'not_done';
   }
 
-  private async commandStanding(command: SessionCommand): Promise<CommandStanding> {
+  /** `known`: the session's position, when the caller has read it already. */
+  private async commandStanding(command: SessionCommand, known?: SessionPosition): Promise<CommandStanding> {
+    const positionNow = async () => known ?? (await this.deps.sessionLogs.open(command.sessionId)).position;
     if (command.type === 'user.interrupt') {
       const recorded = await this.takenRecord(command);
       if (!recorded) return 'not_done';
-      const { position } = await this.deps.sessionLogs.open(command.sessionId);
+      const position = await positionNow();
       return position.runState === 'live' && position.runId === recorded.runId ? 'not_done' : 'done';
     }
-    const { position } = await this.deps.sessionLogs.open(command.sessionId);
-    return this.messageStanding(command, position);
+    return this.messageStanding(command, await positionNow());
   }
 
   private async messageStanding(
