@@ -32,22 +32,6 @@ describe('session runner: an interrupt repeated after the duplicate window', () 
   const rawRecords = async (sessionId: string) =>
     (await bed.rawRecords(sessionId)).map((stored) => stored.record);
 
-  const setFaults = (faults: string[]) =>
-    fetch(`${bed.emulator.url}/__emulator/faults`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ faults }),
-    }).then((response) => expect(response.status).toBe(200));
-
-  /** Clears the faults; returns how many requests the 1,000 refusals set had answered. */
-  const clearFaults = async (): Promise<number> => {
-    const before = (await fetch(`${bed.emulator.url}/__emulator/faults`).then((r) => r.json())) as {
-      requestFaults: Array<{ remaining: number }>;
-    };
-    await fetch(`${bed.emulator.url}/__emulator/faults`, { method: 'DELETE' });
-    return 1000 - (before.requestFaults[0]?.remaining ?? 0);
-  };
-
   it('records the interrupt once while Cursor refuses the cancel for longer than the window', async () => {
     const sessionId = newSessionId();
     await send(userMessage(sessionId, 'Work forever [scenario:hang]'));
@@ -56,10 +40,11 @@ describe('session runner: an interrupt repeated after the duplicate window', () 
     });
     // Cursor refuses every cancel for 2.5 s: the interrupt comes back 0.5, 1.5 and 3.5 s after the
     // first delivery (the runners' backoff), the last two after the window guarding its first record.
-    await setFaults(['http_5xx=1000,status=503']);
+    await bed.setEmulatorFaults(['http_5xx=1000,status=503']);
     await send(userInterrupt(sessionId));
     await sleep(2.5 * DUPLICATE_WINDOW_MS);
-    const refusals = await clearFaults();
+    const [remaining] = await bed.clearEmulatorFaults();
+    const refusals = 1000 - (remaining ?? 0);
     await waitFor(async () => (await rawRecords(sessionId)).some((r) => r.kind === 'run.settled'), {
       what: 'the cancelled run to settle',
       timeoutMs: 20_000,

@@ -1,5 +1,5 @@
-import { cursorFramesOf, type CursorFrame, type UserMessageCommand } from '@lap/contracts';
-import type { CursorClient, Run, StreamRunOptions } from '@lap/cursor-client';
+import { cursorFramesOf, Header, type CursorFrame, type UserMessageCommand } from '@lap/contracts';
+import { CursorApiError, type CursorClient, type Run, type StreamRunOptions } from '@lap/cursor-client';
 import { RunExecutor } from '../src/runs/run-executor';
 import { SessionLog } from '../src/session-log/session-log';
 import { FakeRawLog } from './support/fake-raw-log';
@@ -47,6 +47,57 @@ class ReplayingCursor {
   }
 }
 
+/**
+ * A Cursor whose runs finish unless cancelled first; `cancelRun` answers `run_not_cancellable` once the
+ * run is over.
+ */
+class CancellableCursor {
+  readonly calls: string[] = [];
+  private cancelled = false;
+
+  async createAgent(): Promise<{ agent: { id: string }; run: { id: string } }> {
+    this.calls.push('createAgent');
+    return { agent: { id: 'bc-1' }, run: { id: 'run-1' } };
+  }
+
+  async cancelRun(agentId: string, runId: string): Promise<{ id: string }> {
+    this.calls.push(`cancelRun ${agentId} ${runId}`);
+    if (this.cancelled) throw new CursorApiError(409, 'run_not_cancellable', 'The run is over');
+    this.cancelled = true;
+    return { id: runId };
+  }
+
+  async *streamRun(): AsyncGenerator<CursorFrame> {
+    this.calls.push('streamRun');
+    const status = this.cancelled ? 'CANCELLED' : 'FINISHED';
+    yield frame(null, 'status', { runId: 'run-1', status: 'RUNNING' });
+    yield frame('1700-1', 'result', { runId: 'run-1', status });
+  }
+
+  async getRun(): Promise<Run> {
+    return { id: 'run-1', agentId: 'bc-1', status: 'FINISHED', createdAt: '', updatedAt: '' };
+  }
+}
+
+const warnings: string[] = [];
+
+function executorFor(log: SessionLog, cursor: object): RunExecutor {
+  return new RunExecutor(
+    log,
+    cursor as CursorClient,
+    command,
+    {
+      streamIdleTimeoutMs: 5_000,
+      retryBaseMs: 1,
+      retryMaxDelayMs: 5,
+      maxAttempts: 3,
+      agentBusyTimeoutMs: 1_000,
+    },
+    new AbortController().signal,
+    { warn: (message) => warnings.push(message) },
+  );
+}
+
 describe('RunExecutor', () => {
   it('records each frame once when Cursor replays frames it already sent, and settles the run', async () => {
     const raw = new FakeRawLog();
@@ -57,22 +108,10 @@ describe('RunExecutor', () => {
       runId: 'run-1',
       runState: 'live',
       lastCursorEventId: null,
+      interruptedBeforeRun: false,
     });
     const cursor = new ReplayingCursor();
-    const executor = new RunExecutor(
-      log,
-      cursor as unknown as CursorClient,
-      command,
-      {
-        streamIdleTimeoutMs: 5_000,
-        retryBaseMs: 1,
-        retryMaxDelayMs: 5,
-        maxAttempts: 3,
-        agentBusyTimeoutMs: 1_000,
-      },
-      new AbortController().signal,
-    );
-    await executor.execute();
+    await executorFor(log, cursor).execute();
 
     const recorded = raw.stored.flatMap((entry) => cursorFramesOf(entry.record)).flatMap((f) => f.id ?? []);
     expect(recorded).toEqual(['1700-1', '1700-2', '1700-3', '1700-4']);
@@ -83,5 +122,64 @@ describe('RunExecutor', () => {
     });
     // Every reconnection resumed after the last frame recorded.
     expect(cursor.lastEventIds).toEqual([undefined, '1700-2', '1700-3']);
+  });
+
+  it('cancels a run interrupted while it was being created, as soon as the run exists', async () => {
+    const raw = new FakeRawLog();
+    // The message taken, then the interrupt, both before Cursor answered the create call.
+    const log = new SessionLog(raw.asSubjectLog(), 'sesn_1', 'lap.raw.sesn_1', {
+      seq: 0,
+      commandId: 'cmd_1',
+      agentId: null,
+      runId: null,
+      runState: 'none',
+      lastCursorEventId: null,
+      interruptedBeforeRun: true,
+    });
+    const cursor = new CancellableCursor();
+    await executorFor(log, cursor).execute();
+
+    expect(cursor.calls).toEqual(['createAgent', 'cancelRun bc-1 run-1', 'streamRun']);
+    expect(raw.stored.at(-1)!.record).toMatchObject({ kind: 'run.settled', status: 'CANCELLED' });
+    // The run's records carry the interrupt, for a runner resuming it; settled, the session is clear.
+    expect(raw.stored[0].headers[Header.InterruptedBeforeRun]).toBe('true');
+    expect(raw.stored.at(-1)!.headers[Header.InterruptedBeforeRun]).toBeUndefined();
+  });
+
+  it('cancels again when it resumes such a run, and takes "not cancellable" for a run already over', async () => {
+    const raw = new FakeRawLog();
+    const log = new SessionLog(raw.asSubjectLog(), 'sesn_1', 'lap.raw.sesn_1', {
+      seq: 0,
+      commandId: 'cmd_1',
+      agentId: 'bc-1',
+      runId: 'run-1',
+      runState: 'live',
+      lastCursorEventId: null,
+      interruptedBeforeRun: true,
+    });
+    const cursor = new CancellableCursor();
+    await cursor.cancelRun('bc-1', 'run-1'); // by the runner that created it, before it died
+    await executorFor(log, cursor).execute();
+
+    expect(cursor.calls).toEqual(['cancelRun bc-1 run-1', 'cancelRun bc-1 run-1', 'streamRun']);
+    expect(raw.stored.at(-1)!.record).toMatchObject({ kind: 'run.settled', status: 'CANCELLED' });
+    expect(warnings).toEqual([]);
+  });
+
+  it('runs a message nobody interrupted without cancelling it', async () => {
+    const raw = new FakeRawLog();
+    const log = new SessionLog(raw.asSubjectLog(), 'sesn_1', 'lap.raw.sesn_1', {
+      seq: 0,
+      commandId: 'cmd_1',
+      agentId: null,
+      runId: null,
+      runState: 'none',
+      lastCursorEventId: null,
+      interruptedBeforeRun: false,
+    });
+    const cursor = new CancellableCursor();
+    await executorFor(log, cursor).execute();
+    expect(cursor.calls).toEqual(['createAgent', 'streamRun']);
+    expect(raw.stored.at(-1)!.record).toMatchObject({ kind: 'run.settled', status: 'FINISHED' });
   });
 });

@@ -34,6 +34,11 @@ export const Header = {
   RunState: 'Lap-Run-State',
   /** The id of the newest Cursor frame recorded for the run: the resume point (`Last-Event-ID`). */
   CursorLastEventId: 'Lap-Cursor-Last-Event-Id',
+  /**
+   * `true` when an interrupt was taken while the message's Cursor run was being created: the run is
+   * cancelled as soon as it exists, by whichever runner creates or resumes it.
+   */
+  InterruptedBeforeRun: 'Lap-Interrupted-Before-Run',
 } as const;
 
 /**

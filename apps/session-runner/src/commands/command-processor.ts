@@ -261,6 +261,7 @@ export class CommandProcessor {
         command,
         this.deps.settings,
         runAbort.signal,
+        this.deps.logger,
       );
       await executor.execute();
     } catch (error) {

@@ -54,6 +54,7 @@ export class RunExecutor {
     private readonly command: UserMessageCommand,
     private readonly settings: RunSettings,
     private readonly signal: AbortSignal,
+    private readonly logger: { warn(message: string): void },
     private readonly now: () => string = () => new Date().toISOString(),
   ) {}
 
@@ -64,7 +65,28 @@ export class RunExecutor {
     }
     if (this.log.position.runState === 'settled') return;
     if (this.log.position.runState === 'none') await this.startRun();
+    if (this.log.position.interruptedBeforeRun) await this.cancelInterruptedRun();
     await this.followRun();
+  }
+
+  /**
+   * The user interrupted while the run was being created, when there was nothing to cancel yet. The
+   * run is followed afterwards all the same: its stream tells how it ended (CANCELLED, or finished
+   * first). A cancel Cursor keeps refusing is logged, not the run's failure: it then runs its course.
+   */
+  private async cancelInterruptedRun(): Promise<void> {
+    const agentId = this.log.position.agentId!;
+    const runId = this.log.position.runId!;
+    await this.withRetries(() => this.cursor.cancelRun(agentId, runId, { signal: this.signal })).catch(
+      (error: unknown) => {
+        // Already over: the stream's result says how it ended.
+        if (error instanceof CursorApiError && error.code === 'run_not_cancellable') return;
+        if (this.signal.aborted) throw error;
+        this.logger.warn(
+          `session ${this.command.sessionId}: Cursor refused to cancel run ${runId}, interrupted while it was being created; it runs its course: ${(error as Error).message}`,
+        );
+      },
+    );
   }
 
   private async startRun(): Promise<void> {

@@ -29,6 +29,7 @@ describe('session position', () => {
       runId: 'run-1',
       runState: 'live',
       lastCursorEventId: '10-1',
+      interruptedBeforeRun: false,
     });
     const settled = advance(position, {
       kind: 'run.settled',
@@ -44,6 +45,48 @@ describe('session position', () => {
       { kind: 'message.taken', commandId: 'cmd_2', text: 'more', at },
     );
     expect(next).toMatchObject({ commandId: 'cmd_2', agentId: 'bc-1', runId: null, runState: 'none' });
+  });
+
+  it('carries an interrupt taken before the run was created until the run settles', () => {
+    const through = (records: RawRecord[]) =>
+      records.reduce(
+        (position, record, i) => positionFromHeaders(i + 1, positionHeaders(advance(position, record))),
+        EMPTY_POSITION,
+      );
+    const taken: RawRecord = { kind: 'message.taken', commandId: 'cmd_1', text: 'hi', at };
+    const interrupt: RawRecord = { kind: 'interrupt.taken', commandId: 'cmd_2', runId: null, at };
+    const created: RawRecord = {
+      kind: 'cursor.agent_created',
+      commandId: 'cmd_1',
+      agentId: 'bc-1',
+      runId: 'run-1',
+      at,
+    };
+    const frame: RawRecord = {
+      kind: 'cursor.frame',
+      runId: 'run-1',
+      frame: { id: '10-1', event: 'assistant', data: {} },
+      at,
+    };
+    const settled: RawRecord = {
+      kind: 'run.settled',
+      commandId: 'cmd_1',
+      runId: 'run-1',
+      status: 'CANCELLED',
+      source: 'result',
+      at,
+    };
+    expect(through([taken, interrupt]).interruptedBeforeRun).toBe(true);
+    expect(through([taken, interrupt, created, frame])).toMatchObject({
+      runState: 'live',
+      interruptedBeforeRun: true,
+    });
+    expect(through([taken, interrupt, created, frame, settled]).interruptedBeforeRun).toBe(false);
+    // Interrupting an idle session, or a live run (cancelled at once), leaves nothing for later.
+    expect(through([interrupt]).interruptedBeforeRun).toBe(false);
+    expect(through([taken, created, interrupt]).interruptedBeforeRun).toBe(false);
+    expect(through([taken, created, frame, settled, interrupt]).interruptedBeforeRun).toBe(false);
+    expect(through([taken, interrupt, created, settled, taken]).interruptedBeforeRun).toBe(false);
   });
 
   it('gives the id-less status frame one message id per resume point', () => {

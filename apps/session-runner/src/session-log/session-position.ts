@@ -14,6 +14,11 @@ export interface SessionPosition {
   runState: 'none' | 'live' | 'settled';
   /** Newest Cursor frame id recorded for the run: the `Last-Event-ID` to resume from. */
   lastCursorEventId: string | null;
+  /**
+   * An interrupt was taken after the message, before its Cursor run was created: the run must be
+   * cancelled once it exists. Kept until the run settles, so a runner resuming it cancels it too.
+   */
+  interruptedBeforeRun: boolean;
 }
 
 export const EMPTY_POSITION: SessionPosition = {
@@ -23,6 +28,7 @@ export const EMPTY_POSITION: SessionPosition = {
   runId: null,
   runState: 'none',
   lastCursorEventId: null,
+  interruptedBeforeRun: false,
 };
 
 export function positionFromHeaders(seq: number, headers: Record<string, string>): SessionPosition {
@@ -34,6 +40,7 @@ export function positionFromHeaders(seq: number, headers: Record<string, string>
     runId: headers[Header.CursorRunId] || null,
     runState: state === 'live' || state === 'settled' ? state : 'none',
     lastCursorEventId: headers[Header.CursorLastEventId] || null,
+    interruptedBeforeRun: headers[Header.InterruptedBeforeRun] === 'true',
   };
 }
 
@@ -43,6 +50,7 @@ export function positionHeaders(position: Omit<SessionPosition, 'seq'>): Record<
   if (position.agentId) headers[Header.CursorAgentId] = position.agentId;
   if (position.runId) headers[Header.CursorRunId] = position.runId;
   if (position.lastCursorEventId) headers[Header.CursorLastEventId] = position.lastCursorEventId;
+  if (position.interruptedBeforeRun) headers[Header.InterruptedBeforeRun] = 'true';
   return headers;
 }
 
@@ -51,9 +59,19 @@ export function advance(position: SessionPosition, record: RawRecord): Omit<Sess
   const { seq: _seq, ...rest } = position;
   switch (record.kind) {
     case 'message.taken':
-      return { ...rest, commandId: record.commandId, runId: null, runState: 'none', lastCursorEventId: null };
+      return {
+        ...rest,
+        commandId: record.commandId,
+        runId: null,
+        runState: 'none',
+        lastCursorEventId: null,
+        interruptedBeforeRun: false,
+      };
     case 'interrupt.taken':
-      return rest;
+      // A message taken and its run not created yet: nothing to cancel now, so the run carries it.
+      return rest.commandId !== null && rest.runState === 'none'
+        ? { ...rest, interruptedBeforeRun: true }
+        : rest;
     case 'cursor.agent_created':
     case 'cursor.run_created':
       return {
@@ -69,7 +87,7 @@ export function advance(position: SessionPosition, record: RawRecord): Omit<Sess
       return { ...rest, lastCursorEventId: record.frames[record.frames.length - 1].id };
     case 'run.settled':
     case 'runner.error':
-      return { ...rest, runState: 'settled' };
+      return { ...rest, runState: 'settled', interruptedBeforeRun: false };
   }
 }
 

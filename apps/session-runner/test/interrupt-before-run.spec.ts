@@ -1,0 +1,61 @@
+import { newSessionId, type RawRecord } from '@lap/contracts';
+import { waitFor } from '@lap/testing';
+import { RunnerTestBed } from './support/runner-test-bed';
+import { userInterrupt, userMessage } from './support/session-commands';
+
+/**
+ * A user who interrupts right after sending a message can catch the runner while Cursor is still
+ * creating the run: there is nothing to cancel yet. The interrupt must still stop the run once it
+ * exists, instead of being recorded and the run left to finish.
+ */
+describe('session runner: an interrupt that comes while the run is being created', () => {
+  let bed: RunnerTestBed;
+
+  beforeAll(async () => {
+    bed = await RunnerTestBed.open('interrupt-create', { alice: 'cursor-key-alice-1234' });
+    // Patient with Cursor's refusals, so the create call can be held off for as long as the test needs.
+    await bed.startRunner(
+      bed.runnerConfig({
+        CURSOR_RETRY_BASE_MS: 20,
+        CURSOR_RETRY_MAX_DELAY_MS: 100,
+        CURSOR_MAX_ATTEMPTS: 500,
+      }),
+    );
+  });
+
+  afterAll(async () => {
+    await bed?.close();
+  });
+
+  const kinds = async (sessionId: string) =>
+    (await bed.rawRecords(sessionId)).map(({ record }) => record.kind as RawRecord['kind']);
+
+  it('cancels the run as soon as Cursor has created it', async () => {
+    const sessionId = newSessionId();
+    // Cursor refuses every call: the runner takes the message and keeps retrying the create.
+    await bed.setEmulatorFaults(['http_5xx=100000,status=503']);
+    // Long enough (about 2 s of frames) to be still going when the cancel comes.
+    await bed.send(userMessage(sessionId, 'Look around [scenario:long] [pace:20]'));
+    await waitFor(async () => (await kinds(sessionId)).includes('message.taken'), {
+      what: 'the message to be taken',
+    });
+    await bed.send(userInterrupt(sessionId));
+    await waitFor(async () => (await kinds(sessionId)).includes('interrupt.taken'), {
+      what: 'the interrupt to be recorded',
+    });
+    await bed.clearEmulatorFaults();
+    await waitFor(async () => (await kinds(sessionId)).includes('run.settled'), {
+      what: 'the run to settle',
+      timeoutMs: 20_000,
+    });
+
+    const records = (await bed.rawRecords(sessionId)).map(({ record }) => record);
+    expect(records.slice(0, 3).map((record) => record.kind)).toEqual([
+      'message.taken',
+      'interrupt.taken',
+      'cursor.agent_created',
+    ]);
+    expect(records[1]).toMatchObject({ runId: null });
+    expect(records.at(-1)).toMatchObject({ kind: 'run.settled', status: 'CANCELLED' });
+  });
+});
