@@ -14,13 +14,16 @@ describe('session runner: an interrupt that comes while the run is being created
   beforeAll(async () => {
     bed = await RunnerTestBed.open('interrupt-create', { alice: 'cursor-key-alice-1234' });
     // Patient with Cursor's refusals, so the create call can be held off for as long as the test needs.
-    await bed.startRunner(
-      bed.runnerConfig({
-        CURSOR_RETRY_BASE_MS: 20,
-        CURSOR_RETRY_MAX_DELAY_MS: 100,
-        CURSOR_MAX_ATTEMPTS: 500,
-      }),
-    );
+    // Two of them: the message and the interrupt may each go to another runner.
+    for (let i = 0; i < 2; i++) {
+      await bed.startRunner(
+        bed.runnerConfig({
+          CURSOR_RETRY_BASE_MS: 20,
+          CURSOR_RETRY_MAX_DELAY_MS: 100,
+          CURSOR_MAX_ATTEMPTS: 500,
+        }),
+      );
+    }
   });
 
   afterAll(async () => {
@@ -57,5 +60,24 @@ describe('session runner: an interrupt that comes while the run is being created
     ]);
     expect(records[1]).toMatchObject({ runId: null });
     expect(records.at(-1)).toMatchObject({ kind: 'run.settled', status: 'CANCELLED' });
+  });
+
+  it('stops a message interrupted right after it was sent, whichever runner takes which', async () => {
+    for (let i = 0; i < 3; i++) {
+      const sessionId = newSessionId();
+      await bed.send(userMessage(sessionId, 'Look around [scenario:long] [pace:20]'));
+      await bed.send(userInterrupt(sessionId));
+      await waitFor(async () => (await kinds(sessionId)).includes('run.settled'), {
+        what: 'the run to settle',
+        timeoutMs: 30_000,
+      });
+      const records = (await bed.rawRecords(sessionId)).map(({ record }) => record);
+      // The interrupt stops the message sent before it: recorded after it (before or after its run was
+      // created), and its run cancelled.
+      const order = records.map((record) => record.kind);
+      expect(order[0]).toBe('message.taken');
+      expect(order.filter((kind) => kind === 'interrupt.taken')).toHaveLength(1);
+      expect(records.at(-1)).toMatchObject({ kind: 'run.settled', status: 'CANCELLED' });
+    }
   });
 });

@@ -54,6 +54,12 @@ class ReplayingCursor {
 class CancellableCursor {
   readonly calls: string[] = [];
   private cancelled = false;
+  private refusals: number;
+
+  /** `refusals`: how many cancels are answered 503 before one is taken. */
+  constructor({ refusals = 0 } = {}) {
+    this.refusals = refusals;
+  }
 
   async createAgent(): Promise<{ agent: { id: string }; run: { id: string } }> {
     this.calls.push('createAgent');
@@ -62,16 +68,22 @@ class CancellableCursor {
 
   async cancelRun(agentId: string, runId: string): Promise<{ id: string }> {
     this.calls.push(`cancelRun ${agentId} ${runId}`);
+    if (this.refusals-- > 0) throw new CursorApiError(503, 'internal_error', 'Try again');
     if (this.cancelled) throw new CursorApiError(409, 'run_not_cancellable', 'The run is over');
     this.cancelled = true;
     return { id: runId };
   }
 
+  /** The run streams a frame every millisecond for 200 ms, or until it is cancelled. */
   async *streamRun(): AsyncGenerator<CursorFrame> {
     this.calls.push('streamRun');
-    const status = this.cancelled ? 'CANCELLED' : 'FINISHED';
     yield frame(null, 'status', { runId: 'run-1', status: 'RUNNING' });
-    yield frame('1700-1', 'result', { runId: 'run-1', status });
+    for (let i = 1; i <= 200 && !this.cancelled; i++) {
+      yield frame(`1700-${i}`, 'assistant', { text: '.' });
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    const status = this.cancelled ? 'CANCELLED' : 'FINISHED';
+    yield frame('1700-999', 'result', { runId: 'run-1', status });
   }
 
   async getRun(): Promise<Run> {
@@ -164,6 +176,27 @@ describe('RunExecutor', () => {
     expect(cursor.calls).toEqual(['cancelRun bc-1 run-1', 'cancelRun bc-1 run-1', 'streamRun']);
     expect(raw.stored.at(-1)!.record).toMatchObject({ kind: 'run.settled', status: 'CANCELLED' });
     expect(warnings).toEqual([]);
+  });
+
+  it('keeps cancelling such a run while Cursor refuses, and the run goes on meanwhile', async () => {
+    const raw = new FakeRawLog();
+    const log = new SessionLog(raw.asSubjectLog(), 'sesn_1', 'lap.raw.sesn_1', {
+      seq: 0,
+      commandId: 'cmd_1',
+      agentId: null,
+      runId: null,
+      runState: 'none',
+      lastCursorEventId: null,
+      interruptedBeforeRun: true,
+    });
+    const cursor = new CancellableCursor({ refusals: 5 });
+    warnings.length = 0;
+    await executorFor(log, cursor).execute();
+
+    // Five refusals: past the three attempts a call gets, and it tried on.
+    expect(cursor.calls.filter((call) => call.startsWith('cancelRun'))).toHaveLength(6);
+    expect(warnings).toEqual([expect.stringMatching(/refuses to cancel run run-1.*trying on/)]);
+    expect(raw.stored.at(-1)!.record).toMatchObject({ kind: 'run.settled', status: 'CANCELLED' });
   });
 
   it('runs a message nobody interrupted without cancelling it', async () => {

@@ -1,10 +1,10 @@
 import { newSessionId } from '@lap/contracts';
-import { ensureStreams, NatsClient, SubjectLog } from '@lap/messaging';
-import { createTestNats, type TestNats } from '@lap/testing';
+import { decodeJson, encodeJson, ensureStreams, NatsClient, SubjectLog } from '@lap/messaging';
+import { createTestNats, waitFor, type TestNats } from '@lap/testing';
 import { CommandProcessor, type CommandProcessorDeps } from '../src/commands/command-processor';
 import { SessionControl, type LiveSession } from '../src/control/session-control';
 import { SessionLogRepository } from '../src/session-log/session-log.repository';
-import { deliveredCommand, newSettling, userInterrupt } from './support/session-commands';
+import { deliveredCommand, newSettling, userInterrupt, userMessage } from './support/session-commands';
 
 /**
  * Interrupts reach the runner executing a session over `<P>.ctl.<sessionId>`. A runner that does not
@@ -40,12 +40,15 @@ describe('session control between runners (real NATS)', () => {
         calls.push([commandId, record]);
         await until;
         if (fails) throw new Error('Cursor refused the cancel');
+        return 'done';
       },
     };
   }
 
   it('answers nobody for a session no runner holds: no responder, not a timeout', async () => {
-    expect(await requester.requestInterrupt(newSessionId(), 'cmd_1', true)).toBe('nobody');
+    expect(
+      await requester.requestInterrupt(newSessionId(), { commandId: 'cmd_1', record: true, queuedSeq: 1 }),
+    ).toBe('nobody');
   });
 
   it('tells whether a runner holds a session, from the moment its hold resolves to its release', async () => {
@@ -65,7 +68,9 @@ describe('session control between runners (real NATS)', () => {
     const cancelling = new Promise<void>((resolve) => (finish = resolve));
     const release = await holder.hold(sessionId, liveSession(calls, cancelling));
 
-    expect(await requester.requestInterrupt(sessionId, 'cmd_slow', true, 300)).toBe('no_answer');
+    expect(
+      await requester.requestInterrupt(sessionId, { commandId: 'cmd_slow', record: true, queuedSeq: 1 }, 300),
+    ).toBe('no_answer');
     expect(calls).toEqual([['cmd_slow', true]]);
     finish();
     release();
@@ -75,20 +80,49 @@ describe('session control between runners (real NATS)', () => {
     const sessionId = newSessionId();
     const calls: Array<[string, boolean]> = [];
     const release = await holder.hold(sessionId, liveSession(calls));
-    expect(await requester.requestInterrupt(sessionId, 'cmd_a', false)).toBe('done');
+    expect(
+      await requester.requestInterrupt(sessionId, { commandId: 'cmd_a', record: false, queuedSeq: 1 }),
+    ).toBe('done');
     expect(calls).toEqual([['cmd_a', false]]);
 
     release();
     await nats.client.connection.flush();
-    expect(await requester.requestInterrupt(sessionId, 'cmd_b', true)).toBe('nobody');
+    expect(
+      await requester.requestInterrupt(sessionId, { commandId: 'cmd_b', record: true, queuedSeq: 1 }),
+    ).toBe('nobody');
     expect(calls).toHaveLength(1);
   });
 
   it('answers failed when the holder could not interrupt the run', async () => {
     const sessionId = newSessionId();
     const release = await holder.hold(sessionId, liveSession([], undefined, true));
-    expect(await requester.requestInterrupt(sessionId, 'cmd_f', true)).toBe('failed');
+    expect(
+      await requester.requestInterrupt(sessionId, { commandId: 'cmd_f', record: true, queuedSeq: 1 }),
+    ).toBe('failed');
     expect(errors).toContain('interrupt failed');
+    release();
+  });
+
+  it('passes on a holder\'s "not yet" with the interrupt\'s place in the queue, and a request without one', async () => {
+    const sessionId = newSessionId();
+    const asked: Array<number | undefined> = [];
+    const release = await holder.hold(sessionId, {
+      interrupt: async (_commandId, _record, queuedSeq) => {
+        asked.push(queuedSeq);
+        return 'not_yet';
+      },
+    });
+    expect(
+      await requester.requestInterrupt(sessionId, { commandId: 'cmd_y', record: true, queuedSeq: 7 }),
+    ).toBe('not_yet');
+    // A runner of an earlier version sends neither `record` nor the interrupt's place, and reads `ok`.
+    const reply = await elsewhere.connection.request(
+      nats.names.control(sessionId),
+      encodeJson({ type: 'interrupt', commandId: 'cmd_old' }),
+      { timeout: 3_000 },
+    );
+    expect(decodeJson(reply.data)).toMatchObject({ ok: false });
+    expect(asked).toEqual([7, undefined]);
     release();
   });
 
@@ -100,7 +134,9 @@ describe('session control between runners (real NATS)', () => {
     const releaseCurrent = await holder.hold(sessionId, liveSession(current));
     releaseStale();
 
-    expect(await requester.requestInterrupt(sessionId, 'cmd_n', true)).toBe('done');
+    expect(
+      await requester.requestInterrupt(sessionId, { commandId: 'cmd_n', record: true, queuedSeq: 1 }),
+    ).toBe('done');
     expect({ stale, current }).toEqual({ stale: [], current: [['cmd_n', true]] });
     releaseCurrent();
   });
@@ -116,6 +152,7 @@ describe('session control between runners (real NATS)', () => {
         credentials: { resolve: async () => ({ apiBase: 'http://127.0.0.1:9', apiKey: 'k' }) },
         logger: { log: () => undefined, warn: () => undefined, error: () => undefined },
         holderSilenceMs,
+        queueRetryMs: 1_000,
       } as unknown as CommandProcessorDeps);
 
     beforeAll(async () => {
@@ -169,6 +206,93 @@ describe('session control between runners (real NATS)', () => {
         ),
       ).rejects.toThrow(/its run is being created/);
       expect(await kinds(sessionId)).toBe('message.taken');
+    });
+
+    it('has the holder of a message not taken yet answer "not yet" to an interrupt sent after it', async () => {
+      const sessionId = newSessionId();
+      const message = userMessage(sessionId, 'hello');
+      const commands = new SubjectLog(nats.client, nats.names.streams.commands);
+      const { seq } = await commands.append(nats.names.command(sessionId), message, {
+        msgId: message.commandId,
+      });
+      // The holder stays between reading the session's log and taking the message until this settles.
+      let credentialAnswer = (_error: Error) => undefined as void;
+      const resolving = new Promise<never>((_resolve, reject) => (credentialAnswer = reject));
+      let asked = false;
+      const processor = new CommandProcessor({
+        names: nats.names,
+        commands,
+        sessionLogs: new SessionLogRepository(raw, nats.names),
+        control: holder,
+        credentials: {
+          resolve: () => {
+            asked = true;
+            return resolving;
+          },
+        },
+        logger: { log: () => undefined, warn: () => undefined, error: () => undefined },
+        holderSilenceMs: 60_000,
+        queueRetryMs: 1_000,
+      } as unknown as CommandProcessorDeps);
+      const settling = newSettling();
+      const handled = processor.handle(
+        deliveredCommand(nats.names, message, seq, settling),
+        new AbortController().signal,
+      );
+      // Asked for the owner's key: it holds the session and has read its log.
+      await waitFor(async () => asked, { what: "the runner to ask for the owner's key" });
+
+      const after = { commandId: 'cmd_after', record: true, queuedSeq: seq + 1 };
+      expect(await requester.requestInterrupt(sessionId, after)).toBe('not_yet');
+      expect(await kinds(sessionId)).toBeUndefined();
+      // One sent before the message (late: the run it was for is over) is recorded where it is.
+      const before = { commandId: 'cmd_before', record: true, queuedSeq: seq - 1 };
+      expect(await requester.requestInterrupt(sessionId, before)).toBe('done');
+      expect(await kinds(sessionId)).toBe('interrupt.taken');
+
+      credentialAnswer(Object.assign(new Error('No Cursor API key is stored'), { type: 'not_found' }));
+      await handled;
+      expect(settling.acks).toEqual([seq]);
+      expect(await kinds(sessionId)).toBe('runner.error');
+    });
+
+    it('leaves it for the message sent before it to take, then records it once that one is done', async () => {
+      const sessionId = newSessionId();
+      const message = userMessage(sessionId, 'hello');
+      const commands = new SubjectLog(nats.client, nats.names.streams.commands);
+      const { seq } = await commands.append(nats.names.command(sessionId), message, {
+        msgId: message.commandId,
+      });
+      const interrupt = userInterrupt(sessionId);
+
+      // The message's runner is about to hold the session: recorded now, the interrupt would come first
+      // in the log (stopping nothing) and fence that runner out.
+      const early = newSettling();
+      await processorWith('nobody').handle(
+        deliveredCommand(nats.names, interrupt, seq + 1, early),
+        new AbortController().signal,
+      );
+      expect(early).toEqual({ naks: [1_000], acks: [] });
+      expect(await kinds(sessionId)).toBeUndefined();
+
+      const log = await new SessionLogRepository(raw, nats.names).open(sessionId);
+      const at = new Date().toISOString();
+      await log.append({ kind: 'message.taken', commandId: message.commandId, text: 'hello', at });
+      await log.append({
+        kind: 'run.settled',
+        commandId: message.commandId,
+        runId: 'run-1',
+        status: 'FINISHED',
+        source: 'result',
+        at,
+      });
+      const later = newSettling();
+      await processorWith('nobody').handle(
+        deliveredCommand(nats.names, interrupt, seq + 1, later),
+        new AbortController().signal,
+      );
+      expect(later.acks).toEqual([seq + 1]);
+      expect(await kinds(sessionId)).toBe('interrupt.taken');
     });
   });
 });

@@ -69,7 +69,7 @@ export class CommandProcessor {
     const command: SessionCommand = parsed.data;
     try {
       if (command.type === 'user.interrupt') {
-        await this.interrupt(command, item);
+        if ((await this.interrupt(command, item)) === 'not_yet') return item.nak(this.deps.queueRetryMs);
       } else {
         if (!(await this.isNextInQueue(item, command))) return item.nak(this.deps.queueRetryMs);
         // Delivered by a consumer made after it was stored (see CommandQueueRepair): it may have run, or
@@ -80,9 +80,9 @@ export class CommandProcessor {
           if (standing === 'unknown_yet') return item.nak(this.deps.queueRetryMs);
           if (standing === 'not_done' && (await this.deps.control.isHeld(command.sessionId)))
             return item.nak(this.deps.queueRetryMs);
-          if (standing === 'not_done') await this.run(command, shutdown);
+          if (standing === 'not_done') await this.run(command, item.seq, shutdown);
         } else {
-          await this.run(command, shutdown);
+          await this.run(command, item.seq, shutdown);
         }
       }
       if (shutdown.aborted) return item.nak(0);
@@ -219,14 +219,20 @@ export class CommandProcessor {
     await item.ack();
   }
 
-  private async run(command: UserMessageCommand, shutdown: AbortSignal): Promise<void> {
+  /** Executes a message; `queuedSeq`: its sequence in the command queue. */
+  private async run(command: UserMessageCommand, queuedSeq: number, shutdown: AbortSignal): Promise<void> {
     // Held before the log is read: an interrupt sent from now on finds this runner, never "nobody",
     // whose requester would record it at the log's head and fence this run out.
     const held: { log?: SessionLog; credential?: ResolvedCredential } = {};
     const release = await this.deps.control.hold(command.sessionId, {
-      interrupt: async (commandId, record) => {
-        if (!held.log) throw new Error(`session ${command.sessionId}: its log is not open yet`);
-        await this.interruptHeld(held.log, commandId, record, held.credential);
+      interrupt: async (commandId, record, interruptSeq) => {
+        const log = held.log;
+        // Sent after this message, before the message is taken: recorded now, it would come first in
+        // the log and stop nothing. Once the message is taken it stops its run, even one being created.
+        const sentAfter = interruptSeq === undefined || interruptSeq > queuedSeq;
+        if (!log || (sentAfter && log.position.commandId !== command.commandId)) return 'not_yet';
+        await this.interruptHeld(log, commandId, record, held.credential);
+        return 'done';
       },
     });
     try {
@@ -316,12 +322,12 @@ export class CommandProcessor {
     record: boolean,
     credential?: ResolvedCredential,
   ): Promise<void> {
-    if (record)
-      await log.append({ kind: 'interrupt.taken', commandId, runId: log.position.runId, at: now() });
+    if (record) await log.appendInterrupt(commandId, now());
     await this.cancelLiveRun(log, credential);
   }
 
-  private async interrupt(command: UserInterruptCommand, item: WorkItem): Promise<void> {
+  /** `not_yet`: the message it is meant to stop is not taken yet; handed back to be tried shortly. */
+  private async interrupt(command: UserInterruptCommand, item: WorkItem): Promise<'done' | 'not_yet'> {
     // A repeat (Cursor's cancel failed, the runner died before acknowledging, or the consumer was made
     // again after an outage) can come after the duplicate window, when the raw log would store a second
     // `interrupt.taken`. Recorded already, it only cancels the run it was recorded against, and only
@@ -333,11 +339,15 @@ export class CommandProcessor {
     const recorded = mayBeRepeat ? await this.takenRecord(command) : undefined;
     if (recorded) {
       const { position } = await this.deps.sessionLogs.open(command.sessionId);
-      if (!(position.runState === 'live' && position.runId === recorded.runId)) return;
+      if (!(position.runState === 'live' && position.runId === recorded.runId)) return 'done';
     }
     const record = !recorded;
-    const answer = await this.deps.control.requestInterrupt(command.sessionId, command.commandId, record);
-    if (answer === 'done') return;
+    const answer = await this.deps.control.requestInterrupt(command.sessionId, {
+      commandId: command.commandId,
+      record,
+      queuedSeq: item.seq,
+    });
+    if (answer === 'done' || answer === 'not_yet') return answer;
     if (answer === 'failed') {
       // Its runner logged why; the command comes back after a backoff, to whoever holds the session then.
       throw new Error(`session ${command.sessionId}: the runner holding it could not interrupt the run`);
@@ -350,6 +360,9 @@ export class CommandProcessor {
         `session ${command.sessionId}: the runner holding it did not answer the interrupt in time`,
       );
     }
+    // A message sent before it is still to be taken (its runner does not hold the session yet): the
+    // interrupt is that message's to stop. Recorded here, it would come first and fence that runner out.
+    if (answer === 'nobody' && (await this.messageQueuedBefore(item, command))) return 'not_yet';
     // Nobody holds the session (idle, or its runner died and the lease has not moved yet): record it here.
     const log = await this.deps.sessionLogs.open(command.sessionId);
     if (log.position.commandId !== null && log.position.runState === 'none') {
@@ -358,14 +371,7 @@ export class CommandProcessor {
       throw new Error(`session ${command.sessionId}: its run is being created; asking again`);
     }
     try {
-      if (record) {
-        await log.append({
-          kind: 'interrupt.taken',
-          commandId: command.commandId,
-          runId: log.position.runId,
-          at: now(),
-        });
-      }
+      if (record) await log.appendInterrupt(command.commandId, now());
     } catch (error) {
       // Another runner wrote to the session meanwhile: it holds it now, and is asked after a backoff.
       if (error instanceof FencedError)
@@ -375,6 +381,22 @@ export class CommandProcessor {
     if (log.position.runState === 'live') {
       await this.cancelLiveRun(log, await this.deps.credentials.resolve(command.ownerId));
     }
+    return 'done';
+  }
+
+  /** Whether a message of the session queued ahead of the interrupt `item` is still to run. */
+  private async messageQueuedBefore(item: WorkItem, command: UserInterruptCommand): Promise<boolean> {
+    const subject = this.deps.names.command(command.sessionId);
+    for (
+      let queued = await this.deps.commands.next<unknown>(subject, 0);
+      queued && queued.seq < item.seq;
+      queued = await this.deps.commands.next<unknown>(subject, queued.seq + 1)
+    ) {
+      const parsed = sessionCommandSchema.safeParse(queued.data);
+      if (parsed.success && parsed.data.type === 'user.message' && (await this.standing(queued)) !== 'done')
+        return true;
+    }
+    return false;
   }
 
   private async cancelLiveRun(log: SessionLog, credential?: ResolvedCredential): Promise<void> {

@@ -4,8 +4,12 @@ import { decodeJson, encodeJson } from '@lap/messaging';
 
 /** What a runner can do to a session it is executing right now. */
 export interface LiveSession {
-  /** Cancels the run; records the interrupt first unless `record` is false (the raw log holds it). */
-  interrupt(commandId: string, record: boolean): Promise<void>;
+  /**
+   * Cancels the run; records the interrupt first unless `record` is false (the raw log holds it).
+   * `not_yet`: the interrupt came after the message held and before the runner took it, so it is that
+   * message's to stop once taken; asked again shortly.
+   */
+  interrupt(commandId: string, record: boolean, queuedSeq?: number): Promise<'done' | 'not_yet'>;
 }
 
 interface InterruptRequest {
@@ -13,13 +17,21 @@ interface InterruptRequest {
   commandId: string;
   /** False when the raw log already holds this interrupt: only the cancel is left to do. */
   record?: boolean;
+  /** The interrupt's sequence in the command queue (absent from runners of earlier versions). */
+  queuedSeq?: number;
+}
+
+interface InterruptReply {
+  ok: boolean;
+  /** With `ok: false`: not failed, too early (see `LiveSession.interrupt`). Earlier runners read a failure. */
+  notYet?: boolean;
 }
 
 /**
  * What became of a request to the runner holding a session: `nobody` holds it; the holder answered it
- * `done` or `failed`; or no answer came in time (`no_answer`: a slow holder, or NATS away).
+ * `done`, `failed` or `not_yet`; or no answer came in time (`no_answer`: a slow holder, or NATS away).
  */
-export type InterruptAnswer = 'done' | 'failed' | 'nobody' | 'no_answer';
+export type InterruptAnswer = 'done' | 'failed' | 'not_yet' | 'nobody' | 'no_answer';
 
 /**
  * Runner-to-runner control on `<P>.ctl.<sessionId>`. The runner executing a session listens on that
@@ -77,21 +89,22 @@ export class SessionControl {
   /** Asks the runner executing the session to interrupt it. */
   async requestInterrupt(
     sessionId: string,
-    commandId: string,
-    record: boolean,
+    request: { commandId: string; record: boolean; queuedSeq: number },
     timeoutMs = 3_000,
   ): Promise<InterruptAnswer> {
     let reply;
     try {
       reply = await this.connection.request(
         this.names.control(sessionId),
-        encodeJson({ type: 'interrupt', commandId, record } satisfies InterruptRequest),
+        encodeJson({ type: 'interrupt', ...request } satisfies InterruptRequest),
         { timeout: timeoutMs },
       );
     } catch (error) {
       return error instanceof RequestError && error.isNoResponders() ? 'nobody' : 'no_answer';
     }
-    return decodeJson<{ ok: boolean }>(reply.data).ok ? 'done' : 'failed';
+    const answer = decodeJson<InterruptReply>(reply.data);
+    if (answer.ok) return 'done';
+    return answer.notYet ? 'not_yet' : 'failed';
   }
 
   close(): void {
@@ -105,13 +118,14 @@ export class SessionControl {
     const held = this.held.get(sessionId);
     if (!held) return;
     const request = decodeJson<InterruptRequest>(message.data);
+    const reply = (answer: InterruptReply) => message.respond(encodeJson(answer));
     held.session
       // A runner from before `record` existed sends none: it means record.
-      .interrupt(request.commandId, request.record !== false)
-      .then(() => message.respond(encodeJson({ ok: true })))
+      .interrupt(request.commandId, request.record !== false, request.queuedSeq)
+      .then((outcome) => reply(outcome === 'done' ? { ok: true } : { ok: false, notYet: true }))
       .catch((e: unknown) => {
         this.onError('interrupt failed', e);
-        message.respond(encodeJson({ ok: false }));
+        reply({ ok: false });
       });
   }
 }

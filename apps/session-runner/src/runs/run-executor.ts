@@ -65,28 +65,42 @@ export class RunExecutor {
     }
     if (this.log.position.runState === 'settled') return;
     if (this.log.position.runState === 'none') await this.startRun();
-    if (this.log.position.interruptedBeforeRun) await this.cancelInterruptedRun();
-    await this.followRun();
+    if (!this.log.position.interruptedBeforeRun) return this.followRun();
+    const followed = new AbortController();
+    const cancelling = this.cancelUntilOver(AbortSignal.any([this.signal, followed.signal]));
+    try {
+      await this.followRun();
+    } finally {
+      followed.abort();
+      await cancelling;
+    }
   }
 
   /**
-   * The user interrupted while the run was being created, when there was nothing to cancel yet. The
-   * run is followed afterwards all the same: its stream tells how it ended (CANCELLED, or finished
-   * first). A cancel Cursor keeps refusing is logged, not the run's failure: it then runs its course.
+   * The user interrupted while the run was being created, when there was nothing to cancel yet: cancels
+   * it now, and again for as long as Cursor refuses and the run goes on. The stream, followed meanwhile,
+   * tells how the run ended (CANCELLED, or over before the cancel).
    */
-  private async cancelInterruptedRun(): Promise<void> {
-    const agentId = this.log.position.agentId!;
-    const runId = this.log.position.runId!;
-    await this.withRetries(() => this.cursor.cancelRun(agentId, runId, { signal: this.signal })).catch(
-      (error: unknown) => {
+  private async cancelUntilOver(stop: AbortSignal): Promise<void> {
+    const { agentId, runId } = this.log.position;
+    for (let attempt = 1; !stop.aborted; attempt++) {
+      try {
+        await this.cursor.cancelRun(agentId!, runId!, { signal: stop });
+        return;
+      } catch (error) {
         // Already over: the stream's result says how it ended.
-        if (error instanceof CursorApiError && error.code === 'run_not_cancellable') return;
-        if (this.signal.aborted) throw error;
-        this.logger.warn(
-          `session ${this.command.sessionId}: Cursor refused to cancel run ${runId}, interrupted while it was being created; it runs its course: ${(error as Error).message}`,
-        );
-      },
-    );
+        if (stop.aborted || (error instanceof CursorApiError && error.code === 'run_not_cancellable')) return;
+        const fatal = classifyFailure(error) === 'fatal';
+        if (fatal || attempt === this.settings.maxAttempts) {
+          this.logger.warn(
+            `session ${this.command.sessionId}: Cursor refuses to cancel run ${runId}, interrupted while it was being created` +
+              `${fatal ? '; it runs its course' : '; trying on'}: ${(error as Error).message}`,
+          );
+        }
+        if (fatal) return;
+        await sleep(this.delayFor(error, attempt), stop);
+      }
+    }
   }
 
   private async startRun(): Promise<void> {

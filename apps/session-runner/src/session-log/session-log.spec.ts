@@ -104,4 +104,24 @@ describe('SessionLog', () => {
     ).rejects.toThrow('wrong last sequence');
     expect(raw.stored).toHaveLength(2);
   });
+
+  it('records an interrupt against the run the log names when it goes in, not when it was asked', async () => {
+    const { raw, log } = openLog();
+    await log.append({ kind: 'message.taken', commandId: 'cmd_1', text: 'hi', at });
+    // The run's create record is still going in when the interrupt is asked for.
+    const created = log.append({
+      kind: 'cursor.agent_created',
+      commandId: 'cmd_1',
+      agentId: 'bc-1',
+      runId: 'run-1',
+      at,
+    });
+    const interrupted = log.appendInterrupt('cmd_2', at);
+    await Promise.all([created, interrupted]);
+    expect(raw.stored.map((entry) => entry.record)).toMatchObject([
+      { kind: 'message.taken' },
+      { kind: 'cursor.agent_created' },
+      { kind: 'interrupt.taken', commandId: 'cmd_2', runId: 'run-1' },
+    ]);
+  });
 });

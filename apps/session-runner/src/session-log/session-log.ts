@@ -30,6 +30,16 @@ export class SessionLog {
   }
 
   /**
+   * Records an interrupt against the run the log names when the record goes in, not when it was asked
+   * for: a create record queued ahead of it may start a run meanwhile.
+   */
+  appendInterrupt(commandId: string, at: string): Promise<SessionPosition> {
+    return this.serialized(() =>
+      this.appendNow({ kind: 'interrupt.taken', commandId, runId: this.current.runId, at }),
+    );
+  }
+
+  /**
    * Records consecutive frames of a run, several to a record where they can share one, without letting
    * another append in between or after one of them failed.
    */
