@@ -143,8 +143,12 @@ describe('session control between runners (real NATS)', () => {
 
   describe('an interrupt nobody answers, as the runner that took it handles it', () => {
     let raw: SubjectLog;
+    const cancels: string[] = [];
     const processorWith = (answer: string, holderSilenceMs = 60_000) =>
       new CommandProcessor({
+        cursorClient: () => ({
+          cancelRun: async (agentId: string, runId: string) => void cancels.push(`${agentId}/${runId}`),
+        }),
         names: nats.names,
         commands: new SubjectLog(nats.client, nats.names.streams.commands),
         sessionLogs: new SessionLogRepository(raw, nats.names),
@@ -254,6 +258,35 @@ describe('session control between runners (real NATS)', () => {
       await handled;
       expect(settling.acks).toEqual([seq]);
       expect(await kinds(sessionId)).toBe('runner.error');
+    });
+
+    it('records it and cancels at once when the message before it is live and its runner gone', async () => {
+      const sessionId = newSessionId();
+      const message = userMessage(sessionId, 'hello');
+      const commands = new SubjectLog(nats.client, nats.names.streams.commands);
+      const { seq } = await commands.append(nats.names.command(sessionId), message, {
+        msgId: message.commandId,
+      });
+      const log = await new SessionLogRepository(raw, nats.names).open(sessionId);
+      const at = new Date().toISOString();
+      await log.append({ kind: 'message.taken', commandId: message.commandId, text: 'hello', at });
+      await log.append({
+        kind: 'cursor.run_created',
+        commandId: message.commandId,
+        agentId: 'bc-1',
+        runId: 'run-1',
+        at,
+      });
+
+      // Its runner died: the message waits in the queue for its lease to lapse, nobody holds the session.
+      const settling = newSettling();
+      await processorWith('nobody').handle(
+        deliveredCommand(nats.names, userInterrupt(sessionId), seq + 1, settling),
+        new AbortController().signal,
+      );
+      expect(settling.acks).toEqual([seq + 1]);
+      expect(await kinds(sessionId)).toBe('interrupt.taken');
+      expect(cancels).toContain('bc-1/run-1');
     });
 
     it('leaves it for the message sent before it to take, then records it once that one is done', async () => {

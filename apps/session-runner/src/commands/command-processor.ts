@@ -360,9 +360,6 @@ export class CommandProcessor {
         `session ${command.sessionId}: the runner holding it did not answer the interrupt in time`,
       );
     }
-    // A message sent before it is still to be taken (its runner does not hold the session yet): the
-    // interrupt is that message's to stop. Recorded here, it would come first and fence that runner out.
-    if (answer === 'nobody' && (await this.messageQueuedBefore(item, command))) return 'not_yet';
     // Nobody holds the session (idle, or its runner died and the lease has not moved yet): record it here.
     const log = await this.deps.sessionLogs.open(command.sessionId);
     if (log.position.commandId !== null && log.position.runState === 'none') {
@@ -370,6 +367,14 @@ export class CommandProcessor {
       // run is resumed after its lease). Recording here would fence it out mid-create.
       throw new Error(`session ${command.sessionId}: its run is being created; asking again`);
     }
+    // No run going, and a message sent before the interrupt still to be taken: the interrupt is that
+    // message's to stop. Recorded now, it would come first (stopping nothing) and fence its runner out.
+    if (
+      answer === 'nobody' &&
+      log.position.runState !== 'live' &&
+      (await this.messageToTakeBefore(item, log.position))
+    )
+      return 'not_yet';
     try {
       if (record) await log.appendInterrupt(command.commandId, now());
     } catch (error) {
@@ -384,17 +389,20 @@ export class CommandProcessor {
     return 'done';
   }
 
-  /** Whether a message of the session queued ahead of the interrupt `item` is still to run. */
-  private async messageQueuedBefore(item: WorkItem, command: UserInterruptCommand): Promise<boolean> {
-    const subject = this.deps.names.command(command.sessionId);
+  /**
+   * Whether a message of the session queued ahead of the interrupt `item` is still to be taken, by the
+   * session's `position` (no run live).
+   */
+  private async messageToTakeBefore(item: WorkItem, position: SessionPosition): Promise<boolean> {
     for (
-      let queued = await this.deps.commands.next<unknown>(subject, 0);
+      let queued = await this.deps.commands.next<unknown>(item.subject, 0);
       queued && queued.seq < item.seq;
-      queued = await this.deps.commands.next<unknown>(subject, queued.seq + 1)
+      queued = await this.deps.commands.next<unknown>(item.subject, queued.seq + 1)
     ) {
       const parsed = sessionCommandSchema.safeParse(queued.data);
-      if (parsed.success && parsed.data.type === 'user.message' && (await this.standing(queued)) !== 'done')
-        return true;
+      if (parsed.success && parsed.data.type === 'user.message') {
+        if ((await this.messageStanding(parsed.data, position)) === 'not_done') return true;
+      }
     }
     return false;
   }
