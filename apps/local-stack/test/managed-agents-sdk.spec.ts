@@ -348,6 +348,24 @@ describe('the Managed Agents API through the official @anthropic-ai/sdk', () => 
     });
   });
 
+  describe('an interrupt sent with the message it stops', () => {
+    it('stops the run the message starts, in the order they were sent', async () => {
+      const session = await client.beta.sessions.create({ agent: agentId, environment_id: environmentId });
+      // One request: the interrupt reaches the runners before any of them has taken the message.
+      await client.beta.sessions.events.send(session.id, {
+        events: [
+          { type: 'user.message', content: [{ type: 'text', text: '[scenario:hang] never mind' }] },
+          { type: 'user.interrupt' },
+        ],
+      });
+      // The run would never end by itself (`hang`): it goes idle because the interrupt cancelled it.
+      const events = await streamUntil(session.id, (event) => event.type === 'session.status_idle');
+      const types = events.map((event) => event.type);
+      expect(types.indexOf('user.message')).toBeLessThan(types.indexOf('user.interrupt'));
+      expect(types.filter((type) => type === 'user.interrupt')).toHaveLength(1);
+    });
+  });
+
   describe('sessions: read, update, list, archive, delete', () => {
     it('updates title and metadata', async () => {
       const session = await client.beta.sessions.create({
