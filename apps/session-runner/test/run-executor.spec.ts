@@ -2,6 +2,7 @@ import { cursorFramesOf, Header, type CursorFrame, type UserMessageCommand } fro
 import { CursorApiError, type CursorClient, type Run, type StreamRunOptions } from '@lap/cursor-client';
 import { RunExecutor } from '../src/runs/run-executor';
 import { SessionLog } from '../src/session-log/session-log';
+import type { SessionPosition } from '../src/session-log/session-position';
 import { FakeRawLog } from './support/fake-raw-log';
 
 const command: UserMessageCommand = {
@@ -93,6 +94,22 @@ class CancellableCursor {
 
 const warnings: string[] = [];
 
+/** The session's raw log, its runner's position in it as given (by default, message cmd_1 taken). */
+function openLog(position: Partial<SessionPosition> = {}): { raw: FakeRawLog; log: SessionLog } {
+  const raw = new FakeRawLog();
+  const log = new SessionLog(raw.asSubjectLog(), 'sesn_1', 'lap.raw.sesn_1', {
+    seq: 0,
+    commandId: 'cmd_1',
+    agentId: null,
+    runId: null,
+    runState: 'none',
+    lastCursorEventId: null,
+    interruptedBeforeRun: false,
+    ...position,
+  });
+  return { raw, log };
+}
+
 function executorFor(log: SessionLog, cursor: object): RunExecutor {
   return new RunExecutor(
     log,
@@ -112,16 +129,7 @@ function executorFor(log: SessionLog, cursor: object): RunExecutor {
 
 describe('RunExecutor', () => {
   it('records each frame once when Cursor replays frames it already sent, and settles the run', async () => {
-    const raw = new FakeRawLog();
-    const log = new SessionLog(raw.asSubjectLog(), 'sesn_1', 'lap.raw.sesn_1', {
-      seq: 0,
-      commandId: 'cmd_1',
-      agentId: 'bc-1',
-      runId: 'run-1',
-      runState: 'live',
-      lastCursorEventId: null,
-      interruptedBeforeRun: false,
-    });
+    const { raw, log } = openLog({ agentId: 'bc-1', runId: 'run-1', runState: 'live' });
     const cursor = new ReplayingCursor();
     await executorFor(log, cursor).execute();
 
@@ -137,17 +145,8 @@ describe('RunExecutor', () => {
   });
 
   it('cancels a run interrupted while it was being created, as soon as the run exists', async () => {
-    const raw = new FakeRawLog();
     // The message taken, then the interrupt, both before Cursor answered the create call.
-    const log = new SessionLog(raw.asSubjectLog(), 'sesn_1', 'lap.raw.sesn_1', {
-      seq: 0,
-      commandId: 'cmd_1',
-      agentId: null,
-      runId: null,
-      runState: 'none',
-      lastCursorEventId: null,
-      interruptedBeforeRun: true,
-    });
+    const { raw, log } = openLog({ interruptedBeforeRun: true });
     const cursor = new CancellableCursor();
     await executorFor(log, cursor).execute();
 
@@ -159,14 +158,10 @@ describe('RunExecutor', () => {
   });
 
   it('cancels again when it resumes such a run, and takes "not cancellable" for a run already over', async () => {
-    const raw = new FakeRawLog();
-    const log = new SessionLog(raw.asSubjectLog(), 'sesn_1', 'lap.raw.sesn_1', {
-      seq: 0,
-      commandId: 'cmd_1',
+    const { raw, log } = openLog({
       agentId: 'bc-1',
       runId: 'run-1',
       runState: 'live',
-      lastCursorEventId: null,
       interruptedBeforeRun: true,
     });
     const cursor = new CancellableCursor();
@@ -179,16 +174,7 @@ describe('RunExecutor', () => {
   });
 
   it('keeps cancelling such a run while Cursor refuses, and the run goes on meanwhile', async () => {
-    const raw = new FakeRawLog();
-    const log = new SessionLog(raw.asSubjectLog(), 'sesn_1', 'lap.raw.sesn_1', {
-      seq: 0,
-      commandId: 'cmd_1',
-      agentId: null,
-      runId: null,
-      runState: 'none',
-      lastCursorEventId: null,
-      interruptedBeforeRun: true,
-    });
+    const { raw, log } = openLog({ interruptedBeforeRun: true });
     const cursor = new CancellableCursor({ refusals: 5 });
     warnings.length = 0;
     await executorFor(log, cursor).execute();
@@ -200,16 +186,7 @@ describe('RunExecutor', () => {
   });
 
   it('runs a message nobody interrupted without cancelling it', async () => {
-    const raw = new FakeRawLog();
-    const log = new SessionLog(raw.asSubjectLog(), 'sesn_1', 'lap.raw.sesn_1', {
-      seq: 0,
-      commandId: 'cmd_1',
-      agentId: null,
-      runId: null,
-      runState: 'none',
-      lastCursorEventId: null,
-      interruptedBeforeRun: false,
-    });
+    const { raw, log } = openLog();
     const cursor = new CancellableCursor();
     await executorFor(log, cursor).execute();
     expect(cursor.calls).toEqual(['createAgent', 'streamRun']);

@@ -1,4 +1,4 @@
-import { newSessionId } from '@lap/contracts';
+import { newSessionId, type UserMessageCommand } from '@lap/contracts';
 import { decodeJson, encodeJson, ensureStreams, NatsClient, SubjectLog } from '@lap/messaging';
 import { createTestNats, waitFor, type TestNats } from '@lap/testing';
 import { CommandProcessor, type CommandProcessorDeps } from '../src/commands/command-processor';
@@ -144,7 +144,8 @@ describe('session control between runners (real NATS)', () => {
   describe('an interrupt nobody answers, as the runner that took it handles it', () => {
     let raw: SubjectLog;
     const cancels: string[] = [];
-    const processorWith = (answer: string, holderSilenceMs = 60_000) =>
+    /** A processor whose requests to the holder get `answer`; `deps` replaces any of its parts. */
+    const processorWith = (answer: string, deps: Partial<Record<keyof CommandProcessorDeps, unknown>> = {}) =>
       new CommandProcessor({
         cursorClient: () => ({
           cancelRun: async (agentId: string, runId: string) => void cancels.push(`${agentId}/${runId}`),
@@ -155,9 +156,33 @@ describe('session control between runners (real NATS)', () => {
         control: { requestInterrupt: async () => answer },
         credentials: { resolve: async () => ({ apiBase: 'http://127.0.0.1:9', apiKey: 'k' }) },
         logger: { log: () => undefined, warn: () => undefined, error: () => undefined },
-        holderSilenceMs,
+        holderSilenceMs: 60_000,
         queueRetryMs: 1_000,
-      } as unknown as CommandProcessorDeps);
+        ...deps,
+      } as CommandProcessorDeps);
+
+    /** Records the message taken in its session's raw log, then its run `created` or `settled`. */
+    const recordTaken = async (message: UserMessageCommand, then: 'created' | 'settled') => {
+      const log = await new SessionLogRepository(raw, nats.names).open(message.sessionId);
+      const at = new Date().toISOString();
+      const run = { commandId: message.commandId, runId: 'run-1', at };
+      await log.append({ kind: 'message.taken', commandId: message.commandId, text: message.text, at });
+      await log.append(
+        then === 'created'
+          ? { kind: 'cursor.run_created', agentId: 'bc-1', ...run }
+          : { kind: 'run.settled', status: 'FINISHED', source: 'result', ...run },
+      );
+    };
+
+    /** Queues a message for the session as the gateway does; resolves to it and its sequence. */
+    const queueMessage = async (sessionId: string) => {
+      const message = userMessage(sessionId, 'hello');
+      const commands = new SubjectLog(nats.client, nats.names.streams.commands);
+      const { seq } = await commands.append(nats.names.command(sessionId), message, {
+        msgId: message.commandId,
+      });
+      return { message, seq };
+    };
 
     beforeAll(async () => {
       await ensureStreams(nats.client.jsm, nats.names, ['commands', 'raw']);
@@ -188,7 +213,7 @@ describe('session control between runners (real NATS)', () => {
       const interrupt = userInterrupt(newSessionId());
       const settling = newSettling();
 
-      await processorWith('no_answer', 0).handle(
+      await processorWith('no_answer', { holderSilenceMs: 0 }).handle(
         deliveredCommand(nats.names, interrupt, 1, settling),
         new AbortController().signal,
       );
@@ -214,19 +239,12 @@ describe('session control between runners (real NATS)', () => {
 
     it('has the holder of a message not taken yet answer "not yet" to an interrupt sent after it', async () => {
       const sessionId = newSessionId();
-      const message = userMessage(sessionId, 'hello');
-      const commands = new SubjectLog(nats.client, nats.names.streams.commands);
-      const { seq } = await commands.append(nats.names.command(sessionId), message, {
-        msgId: message.commandId,
-      });
+      const { message, seq } = await queueMessage(sessionId);
       // The holder stays between reading the session's log and taking the message until this settles.
       let credentialAnswer = (_error: Error) => undefined as void;
       const resolving = new Promise<never>((_resolve, reject) => (credentialAnswer = reject));
       let asked = false;
-      const processor = new CommandProcessor({
-        names: nats.names,
-        commands,
-        sessionLogs: new SessionLogRepository(raw, nats.names),
+      const processor = processorWith('', {
         control: holder,
         credentials: {
           resolve: () => {
@@ -234,10 +252,7 @@ describe('session control between runners (real NATS)', () => {
             return resolving;
           },
         },
-        logger: { log: () => undefined, warn: () => undefined, error: () => undefined },
-        holderSilenceMs: 60_000,
-        queueRetryMs: 1_000,
-      } as unknown as CommandProcessorDeps);
+      });
       const settling = newSettling();
       const handled = processor.handle(
         deliveredCommand(nats.names, message, seq, settling),
@@ -262,21 +277,8 @@ describe('session control between runners (real NATS)', () => {
 
     it('records it and cancels at once when the message before it is live and its runner gone', async () => {
       const sessionId = newSessionId();
-      const message = userMessage(sessionId, 'hello');
-      const commands = new SubjectLog(nats.client, nats.names.streams.commands);
-      const { seq } = await commands.append(nats.names.command(sessionId), message, {
-        msgId: message.commandId,
-      });
-      const log = await new SessionLogRepository(raw, nats.names).open(sessionId);
-      const at = new Date().toISOString();
-      await log.append({ kind: 'message.taken', commandId: message.commandId, text: 'hello', at });
-      await log.append({
-        kind: 'cursor.run_created',
-        commandId: message.commandId,
-        agentId: 'bc-1',
-        runId: 'run-1',
-        at,
-      });
+      const { message, seq } = await queueMessage(sessionId);
+      await recordTaken(message, 'created');
 
       // Its runner died: the message waits in the queue for its lease to lapse, nobody holds the session.
       const settling = newSettling();
@@ -291,11 +293,7 @@ describe('session control between runners (real NATS)', () => {
 
     it('leaves it for the message sent before it to take, then records it once that one is done', async () => {
       const sessionId = newSessionId();
-      const message = userMessage(sessionId, 'hello');
-      const commands = new SubjectLog(nats.client, nats.names.streams.commands);
-      const { seq } = await commands.append(nats.names.command(sessionId), message, {
-        msgId: message.commandId,
-      });
+      const { message, seq } = await queueMessage(sessionId);
       const interrupt = userInterrupt(sessionId);
 
       // The message's runner is about to hold the session: recorded now, the interrupt would come first
@@ -308,17 +306,7 @@ describe('session control between runners (real NATS)', () => {
       expect(early).toEqual({ naks: [1_000], acks: [] });
       expect(await kinds(sessionId)).toBeUndefined();
 
-      const log = await new SessionLogRepository(raw, nats.names).open(sessionId);
-      const at = new Date().toISOString();
-      await log.append({ kind: 'message.taken', commandId: message.commandId, text: 'hello', at });
-      await log.append({
-        kind: 'run.settled',
-        commandId: message.commandId,
-        runId: 'run-1',
-        status: 'FINISHED',
-        source: 'result',
-        at,
-      });
+      await recordTaken(message, 'settled');
       const later = newSettling();
       await processorWith('nobody').handle(
         deliveredCommand(nats.names, interrupt, seq + 1, later),
