@@ -25,5 +25,8 @@ describe('ids', () => {
 
   it('derives the same event ids in every release: a record folded again after an upgrade is recognized', () => {
     expect(eventId('sesn_a', 7, 0)).toBe('sevt_dhed7nm9x9hgj1a4vh27x3r2ff');
+    const session = 'sesn_01jx0000000000000000000000';
+    expect(eventId(session, 12345, 0)).toBe('sevt_vhzfathdygs896aa9dyw9tb8an');
+    expect(eventId(session, 12345, 7)).toBe('sevt_vjm2hqeywc4a58v1684h60pmjm');
   });
 });

@@ -12,20 +12,28 @@ function encodeTime(ms: number): string {
   return out;
 }
 
+const ALPHABET_CODES = Buffer.from(ALPHABET, 'latin1');
+/** Room for the longest id body encoded: written and read within one call, so shared. */
+const encoded = Buffer.alloc(32);
+
+/**
+ * The first `length` base32 characters of `bytes`. Written as bytes and read as one string: adding
+ * the characters one by one made a chain of strings per id (about 1 KB of garbage for each event).
+ */
 function encodeBytes(bytes: Uint8Array, length: number): string {
-  let out = '';
+  let count = 0;
   let buffer = 0;
   let bits = 0;
-  for (const byte of bytes) {
-    buffer = (buffer << 8) | byte;
+  for (let i = 0; i < bytes.length && count < length; i++) {
+    buffer = (buffer << 8) | bytes[i];
     bits += 8;
-    while (bits >= 5 && out.length < length) {
-      out += ALPHABET[(buffer >> (bits - 5)) & 31];
+    while (bits >= 5 && count < length) {
+      encoded[count++] = ALPHABET_CODES[(buffer >> (bits - 5)) & 31];
       bits -= 5;
     }
     buffer &= (1 << bits) - 1;
   }
-  return out;
+  return encoded.latin1Slice(0, count);
 }
 
 let lastMs = -1;
