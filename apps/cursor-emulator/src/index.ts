@@ -10,6 +10,7 @@ import { EmulatorStore } from './store/emulator-store';
 export type { EmulatorOptions } from './emulator-options';
 export { DEFAULT_EMULATOR_OPTIONS } from './emulator-options';
 export type { EmulatorStats, RunStats } from './admin/admin.service';
+export { EmulatorControl } from './admin/emulator-control';
 export { SCENARIO_NAMES, startScenario } from './scenarios/scenario-scripts';
 export type { ScenarioName, ScenarioStep } from './scenarios/scenario-scripts';
 

@@ -1,7 +1,12 @@
 import { cursorFramesOf, type RawRecord, type SessionEvent, type SessionOutputs } from '@lap/contracts';
-import { createEmulatorApp, SCENARIO_NAMES, startScenario, type ScenarioName } from '@lap/cursor-emulator';
+import {
+  createEmulatorApp,
+  EmulatorControl,
+  SCENARIO_NAMES,
+  startScenario,
+  type ScenarioName,
+} from '@lap/cursor-emulator';
 import { waitFor } from '@lap/testing';
-import { EmulatorControl } from './support/emulator-control';
 import { summarizeEvents, type EventSummary } from './support/event-summary';
 import { startInProcessPlatform, type InProcessPlatform } from './support/in-process-platform';
 import { expectedTurn } from './support/scripted-turn';

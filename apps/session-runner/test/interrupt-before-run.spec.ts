@@ -1,4 +1,5 @@
-import { newSessionId, type RawRecord } from '@lap/contracts';
+import { newSessionId } from '@lap/contracts';
+import { EmulatorControl } from '@lap/cursor-emulator';
 import { waitFor } from '@lap/testing';
 import { RunnerTestBed } from './support/runner-test-bed';
 import { userInterrupt, userMessage } from './support/session-commands';
@@ -10,9 +11,11 @@ import { userInterrupt, userMessage } from './support/session-commands';
  */
 describe('session runner: an interrupt that comes while the run is being created', () => {
   let bed: RunnerTestBed;
+  let emulator: EmulatorControl;
 
   beforeAll(async () => {
     bed = await RunnerTestBed.open('interrupt-create', { alice: 'cursor-key-alice-1234' });
+    emulator = new EmulatorControl(bed.emulator.url);
     // Patient with Cursor's refusals, so the create call can be held off for as long as the test needs.
     // Two of them: the message and the interrupt may each go to another runner.
     for (let i = 0; i < 2; i++) {
@@ -30,13 +33,18 @@ describe('session runner: an interrupt that comes while the run is being created
     await bed?.close();
   });
 
-  const kinds = async (sessionId: string) =>
-    (await bed.rawRecords(sessionId)).map(({ record }) => record.kind as RawRecord['kind']);
+  const records = async (sessionId: string) => (await bed.rawRecords(sessionId)).map(({ record }) => record);
+  const kinds = async (sessionId: string) => (await records(sessionId)).map((record) => record.kind);
+  const settled = (sessionId: string) =>
+    waitFor(async () => (await kinds(sessionId)).includes('run.settled'), {
+      what: 'the run to settle',
+      timeoutMs: 30_000,
+    });
 
   it('cancels the run as soon as Cursor has created it', async () => {
     const sessionId = newSessionId();
     // Cursor refuses every call: the runner takes the message and keeps retrying the create.
-    await bed.setEmulatorFaults(['http_5xx=100000,status=503']);
+    await emulator.addGlobalFaults('http_5xx=100000,status=503');
     // Long enough (about 2 s of frames) to be still going when the cancel comes.
     await bed.send(userMessage(sessionId, 'Look around [scenario:long] [pace:20]'));
     await waitFor(async () => (await kinds(sessionId)).includes('message.taken'), {
@@ -46,20 +54,17 @@ describe('session runner: an interrupt that comes while the run is being created
     await waitFor(async () => (await kinds(sessionId)).includes('interrupt.taken'), {
       what: 'the interrupt to be recorded',
     });
-    await bed.clearEmulatorFaults();
-    await waitFor(async () => (await kinds(sessionId)).includes('run.settled'), {
-      what: 'the run to settle',
-      timeoutMs: 20_000,
-    });
+    await emulator.clearGlobalFaults();
+    await settled(sessionId);
 
-    const records = (await bed.rawRecords(sessionId)).map(({ record }) => record);
-    expect(records.slice(0, 3).map((record) => record.kind)).toEqual([
+    const log = await records(sessionId);
+    expect(log.slice(0, 3).map((record) => record.kind)).toEqual([
       'message.taken',
       'interrupt.taken',
       'cursor.agent_created',
     ]);
-    expect(records[1]).toMatchObject({ runId: null });
-    expect(records.at(-1)).toMatchObject({ kind: 'run.settled', status: 'CANCELLED' });
+    expect(log[1]).toMatchObject({ runId: null });
+    expect(log.at(-1)).toMatchObject({ kind: 'run.settled', status: 'CANCELLED' });
   });
 
   it('stops a message interrupted right after it was sent, whichever runner takes which', async () => {
@@ -67,17 +72,14 @@ describe('session runner: an interrupt that comes while the run is being created
       const sessionId = newSessionId();
       await bed.send(userMessage(sessionId, 'Look around [scenario:long] [pace:20]'));
       await bed.send(userInterrupt(sessionId));
-      await waitFor(async () => (await kinds(sessionId)).includes('run.settled'), {
-        what: 'the run to settle',
-        timeoutMs: 30_000,
-      });
-      const records = (await bed.rawRecords(sessionId)).map(({ record }) => record);
+      await settled(sessionId);
       // The interrupt stops the message sent before it: recorded after it (before or after its run was
       // created), and its run cancelled.
-      const order = records.map((record) => record.kind);
+      const log = await records(sessionId);
+      const order = log.map((record) => record.kind);
       expect(order[0]).toBe('message.taken');
       expect(order.filter((kind) => kind === 'interrupt.taken')).toHaveLength(1);
-      expect(records.at(-1)).toMatchObject({ kind: 'run.settled', status: 'CANCELLED' });
+      expect(log.at(-1)).toMatchObject({ kind: 'run.settled', status: 'CANCELLED' });
     }
   });
 });

@@ -1,4 +1,5 @@
 import { cursorFramesOf, newSessionId, type SessionCommand } from '@lap/contracts';
+import { EmulatorControl } from '@lap/cursor-emulator';
 import { DEFAULT_STREAM_SETTINGS, ensureStreams } from '@lap/messaging';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { waitFor } from '@lap/testing';
@@ -13,9 +14,11 @@ import { userInterrupt, userMessage } from './support/session-commands';
 describe('session runner: an interrupt repeated after the duplicate window', () => {
   const DUPLICATE_WINDOW_MS = 1_000;
   let bed: RunnerTestBed;
+  let emulator: EmulatorControl;
 
   beforeAll(async () => {
     bed = await RunnerTestBed.open('interrupt', { alice: 'cursor-key-alice-1234' }, { frameIntervalMs: 2 });
+    emulator = new EmulatorControl(bed.emulator.url);
     await bed.startRunner();
     // The runner set the streams up at start; the window is shortened behind its back.
     await ensureStreams(bed.nats.client.jsm, bed.nats.names, ['raw'], {
@@ -40,11 +43,12 @@ describe('session runner: an interrupt repeated after the duplicate window', () 
     });
     // Cursor refuses every cancel for 2.5 s: the interrupt comes back 0.5, 1.5 and 3.5 s after the
     // first delivery (the runners' backoff), the last two after the window guarding its first record.
-    await bed.setEmulatorFaults(['http_5xx=1000,status=503']);
+    await emulator.addGlobalFaults('http_5xx=1000,status=503');
     await send(userInterrupt(sessionId));
     await sleep(2.5 * DUPLICATE_WINDOW_MS);
-    const [remaining] = await bed.clearEmulatorFaults();
-    const refusals = 1000 - (remaining ?? 0);
+    const [owed] = (await emulator.globalFaults()).requestFaults;
+    await emulator.clearGlobalFaults();
+    const refusals = 1000 - (owed?.remaining ?? 0);
     await waitFor(async () => (await rawRecords(sessionId)).some((r) => r.kind === 'run.settled'), {
       what: 'the cancelled run to settle',
       timeoutMs: 20_000,

@@ -128,6 +128,10 @@ function executorFor(log: SessionLog, cursor: object): RunExecutor {
 }
 
 describe('RunExecutor', () => {
+  beforeEach(() => {
+    warnings.length = 0;
+  });
+
   it('records each frame once when Cursor replays frames it already sent, and settles the run', async () => {
     const { raw, log } = openLog({ agentId: 'bc-1', runId: 'run-1', runState: 'live' });
     const cursor = new ReplayingCursor();
@@ -176,7 +180,6 @@ describe('RunExecutor', () => {
   it('keeps cancelling such a run while Cursor refuses, and the run goes on meanwhile', async () => {
     const { raw, log } = openLog({ interruptedBeforeRun: true });
     const cursor = new CancellableCursor({ refusals: 5 });
-    warnings.length = 0;
     await executorFor(log, cursor).execute();
 
     // Five refusals: past the three attempts a call gets, and it tried on.

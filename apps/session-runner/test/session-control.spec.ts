@@ -189,7 +189,8 @@ describe('session control between runners (real NATS)', () => {
       raw = new SubjectLog(nats.client, nats.names.streams.raw);
     });
 
-    const kinds = async (sessionId: string) => {
+    /** The kind of the session's newest raw record. */
+    const lastKind = async (sessionId: string) => {
       const last = await raw.last<{ kind: string }>(nats.names.raw(sessionId));
       return last?.data.kind;
     };
@@ -206,7 +207,7 @@ describe('session control between runners (real NATS)', () => {
         ),
       ).rejects.toThrow(/did not answer the interrupt in time/);
       expect(settling).toEqual({ naks: [], acks: [] });
-      expect(await kinds(interrupt.sessionId)).toBeUndefined();
+      expect(await lastKind(interrupt.sessionId)).toBeUndefined();
     });
 
     it('records it itself once the holder has been silent for longer than a lease', async () => {
@@ -218,7 +219,7 @@ describe('session control between runners (real NATS)', () => {
         new AbortController().signal,
       );
       expect(settling.acks).toEqual([1]);
-      expect(await kinds(interrupt.sessionId)).toBe('interrupt.taken');
+      expect(await lastKind(interrupt.sessionId)).toBe('interrupt.taken');
     });
 
     it("never records it while a message's Cursor run is being created: that would fence its runner", async () => {
@@ -234,7 +235,7 @@ describe('session control between runners (real NATS)', () => {
           new AbortController().signal,
         ),
       ).rejects.toThrow(/its run is being created/);
-      expect(await kinds(sessionId)).toBe('message.taken');
+      expect(await lastKind(sessionId)).toBe('message.taken');
     });
 
     it('has the holder of a message not taken yet answer "not yet" to an interrupt sent after it', async () => {
@@ -263,16 +264,16 @@ describe('session control between runners (real NATS)', () => {
 
       const after = { commandId: 'cmd_after', record: true, queuedSeq: seq + 1 };
       expect(await requester.requestInterrupt(sessionId, after)).toBe('not_yet');
-      expect(await kinds(sessionId)).toBeUndefined();
+      expect(await lastKind(sessionId)).toBeUndefined();
       // One sent before the message (late: the run it was for is over) is recorded where it is.
       const before = { commandId: 'cmd_before', record: true, queuedSeq: seq - 1 };
       expect(await requester.requestInterrupt(sessionId, before)).toBe('done');
-      expect(await kinds(sessionId)).toBe('interrupt.taken');
+      expect(await lastKind(sessionId)).toBe('interrupt.taken');
 
       credentialAnswer(Object.assign(new Error('No Cursor API key is stored'), { type: 'not_found' }));
       await handled;
       expect(settling.acks).toEqual([seq]);
-      expect(await kinds(sessionId)).toBe('runner.error');
+      expect(await lastKind(sessionId)).toBe('runner.error');
     });
 
     it('records it and cancels at once when the message before it is live and its runner gone', async () => {
@@ -287,7 +288,7 @@ describe('session control between runners (real NATS)', () => {
         new AbortController().signal,
       );
       expect(settling.acks).toEqual([seq + 1]);
-      expect(await kinds(sessionId)).toBe('interrupt.taken');
+      expect(await lastKind(sessionId)).toBe('interrupt.taken');
       expect(cancels).toContain('bc-1/run-1');
     });
 
@@ -304,7 +305,7 @@ describe('session control between runners (real NATS)', () => {
         new AbortController().signal,
       );
       expect(early).toEqual({ naks: [1_000], acks: [] });
-      expect(await kinds(sessionId)).toBeUndefined();
+      expect(await lastKind(sessionId)).toBeUndefined();
 
       await recordTaken(message, 'settled');
       const later = newSettling();
@@ -313,7 +314,7 @@ describe('session control between runners (real NATS)', () => {
         new AbortController().signal,
       );
       expect(later.acks).toEqual([seq + 1]);
-      expect(await kinds(sessionId)).toBe('interrupt.taken');
+      expect(await lastKind(sessionId)).toBe('interrupt.taken');
     });
   });
 });

@@ -13,14 +13,15 @@ function encodeTime(ms: number): string {
 }
 
 const ALPHABET_CODES = Buffer.from(ALPHABET, 'latin1');
-/** Room for the longest id body encoded: written and read within one call, so shared. */
-const encoded = Buffer.alloc(32);
+/** Room for the longest id body encoded (26 characters): written and read within one call, so shared. */
+const encoded = Buffer.alloc(26);
 
 /**
  * The first `length` base32 characters of `bytes`. Written as bytes and read as one string: adding
  * the characters one by one made a chain of strings per id (about 1 KB of garbage for each event).
  */
 function encodeBytes(bytes: Uint8Array, length: number): string {
+  if (length > encoded.length) throw new RangeError(`ids are at most ${encoded.length} characters long`);
   let count = 0;
   let buffer = 0;
   let bits = 0;
@@ -33,7 +34,7 @@ function encodeBytes(bytes: Uint8Array, length: number): string {
     }
     buffer &= (1 << bits) - 1;
   }
-  return encoded.latin1Slice(0, count);
+  return encoded.toString('latin1', 0, count);
 }
 
 let lastMs = -1;

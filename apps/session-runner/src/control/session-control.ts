@@ -6,8 +6,8 @@ import { decodeJson, encodeJson } from '@lap/messaging';
 export interface LiveSession {
   /**
    * Cancels the run; records the interrupt first unless `record` is false (the raw log holds it).
-   * `not_yet`: the interrupt came after the message held and before the runner took it, so it is that
-   * message's to stop once taken; asked again shortly.
+   * `not_yet`: the interrupt came after the message held and before the runner took it (or before the
+   * runner read the session's log), so it is that message's to stop once taken; asked again shortly.
    */
   interrupt(commandId: string, record: boolean, queuedSeq?: number): Promise<'done' | 'not_yet'>;
 }

@@ -121,25 +121,6 @@ export class RunnerTestBed {
     });
   }
 
-  /** Has the emulator answer the next requests with errors (`http_5xx=N,status=503`, …). */
-  async setEmulatorFaults(faults: string[]): Promise<void> {
-    const response = await fetch(`${this.emulator.url}/__emulator/faults`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ faults }),
-    });
-    if (response.status !== 200) throw new Error(`the emulator refused faults ${faults.join(' ')}`);
-  }
-
-  /** Clears the emulator's faults; returns how many of each request fault were still owed. */
-  async clearEmulatorFaults(): Promise<number[]> {
-    const before = (await fetch(`${this.emulator.url}/__emulator/faults`).then((r) => r.json())) as {
-      requestFaults: Array<{ remaining: number }>;
-    };
-    await fetch(`${this.emulator.url}/__emulator/faults`, { method: 'DELETE' });
-    return before.requestFaults.map((fault) => fault.remaining);
-  }
-
   /** Every record of a session's raw log, oldest first. */
   async rawRecords(sessionId: string): Promise<StoredRawRecord[]> {
     const subject = this.nats.names.raw(sessionId);

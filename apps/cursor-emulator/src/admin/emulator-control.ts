@@ -1,7 +1,9 @@
-import type { EmulatorStats } from '@lap/cursor-emulator';
+import type { FaultsService } from '../faults/faults.service';
+import type { EmulatorStats } from './admin.service';
 
 /**
- * What a test does to the Cursor emulator directly: its admin routes (counters, global faults) and,
+ * A client of the emulator's own routes, for tests and tools. What a test does to the Cursor emulator
+ * directly: its admin routes (counters, global faults) and,
  * with a Cursor key, the v1 API as another Cursor client would (someone else's run on the same agent).
  */
 export class EmulatorControl {
@@ -21,6 +23,11 @@ export class EmulatorControl {
 
   async addGlobalFaults(...faults: string[]): Promise<void> {
     await this.json('POST', '/__emulator/faults', undefined, { faults });
+  }
+
+  /** The faults set for every request and stream, with how many of each request fault are still owed. */
+  async globalFaults(): Promise<ReturnType<FaultsService['describe']>> {
+    return this.json('GET', '/__emulator/faults');
   }
 
   async clearGlobalFaults(): Promise<void> {
