@@ -2,8 +2,7 @@ import type { FaultsService } from '../faults/faults.service';
 import type { EmulatorStats } from './admin.service';
 
 /**
- * A client of the emulator's own routes, for tests and tools. What a test does to the Cursor emulator
- * directly: its admin routes (counters, global faults) and,
+ * What a test does to the Cursor emulator directly: its admin routes (counters, global faults) and,
  * with a Cursor key, the v1 API as another Cursor client would (someone else's run on the same agent).
  */
 export class EmulatorControl {

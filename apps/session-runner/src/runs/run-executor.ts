@@ -78,8 +78,8 @@ export class RunExecutor {
 
   /**
    * The user interrupted while the run was being created, when there was nothing to cancel yet: cancels
-   * it now, and again for as long as Cursor refuses and the run goes on. The stream, followed meanwhile,
-   * tells how the run ended (CANCELLED, or over before the cancel).
+   * it now, and again while Cursor answers with a server error or a rate limit and the run goes on. The
+   * stream, followed meanwhile, tells how the run ended (CANCELLED, or over before the cancel).
    */
   private async cancelUntilOver(stop: AbortSignal): Promise<void> {
     const { agentId, runId } = this.log.position;
