@@ -5,8 +5,7 @@ import { CommandQueueRepair, type QueueRepairOutcome } from '../src/commands/com
 import { credentialsAway } from './support/credentials-stand-in';
 import { RunnerTestBed } from './support/runner-test-bed';
 import {
-  deliveredCommand,
-  newSettling,
+  handleDelivered,
   userInterrupt as interrupt,
   userMessage as message,
 } from './support/session-commands';
@@ -150,13 +149,8 @@ describe('session runner: the command queue repaired after a NATS crash put it o
     await bed.recordSettled(earlier);
     await bed.recordSettled(message(earlier.sessionId, 'later'));
     const seq = await bed.send(earlier);
-    const settling = newSettling();
-
     // Delivered again by a consumer made anew: `credentials.resolve` would throw if it ran.
-    await processor.handle(
-      deliveredCommand(bed.nats.names, earlier, seq, settling, true),
-      new AbortController().signal,
-    );
+    const settling = await handleDelivered(processor, bed.nats.names, earlier, seq, true);
     expect(settling).toEqual({ naks: [], acks: [seq] });
   });
 
@@ -165,12 +159,7 @@ describe('session runner: the command queue repaired after a NATS crash put it o
     await bed.recordSettled(earlier);
     await bed.recordLive(message(earlier.sessionId, 'later, still running'));
     const seq = await bed.send(earlier);
-    const settling = newSettling();
-
-    await processor.handle(
-      deliveredCommand(bed.nats.names, earlier, seq, settling, true),
-      new AbortController().signal,
-    );
+    const settling = await handleDelivered(processor, bed.nats.names, earlier, seq, true);
     expect(settling).toEqual({ naks: [1_000], acks: [] });
   });
 
@@ -179,12 +168,7 @@ describe('session runner: the command queue repaired after a NATS crash put it o
     await bed.recordLive(running);
     const seq = await bed.send(running);
     held = true;
-    const settling = newSettling();
-
-    await processor.handle(
-      deliveredCommand(bed.nats.names, running, seq, settling, true),
-      new AbortController().signal,
-    );
+    const settling = await handleDelivered(processor, bed.nats.names, running, seq, true);
     expect(settling).toEqual({ naks: [1_000], acks: [] });
   });
 
@@ -205,10 +189,7 @@ describe('session runner: the command queue repaired after a NATS crash put it o
       queueRetryMs: 1_000,
     });
 
-    await resuming.handle(
-      deliveredCommand(bed.nats.names, later, laterSeq, newSettling()),
-      new AbortController().signal,
-    );
+    await handleDelivered(resuming, bed.nats.names, later, laterSeq);
     expect(asked).toEqual(['alice']);
   });
 
@@ -229,12 +210,7 @@ describe('session runner: the command queue repaired after a NATS crash put it o
         },
       },
     });
-    const settling = newSettling();
-
-    await interrupting.handle(
-      deliveredCommand(bed.nats.names, stop, seq, settling, true),
-      new AbortController().signal,
-    );
+    const settling = await handleDelivered(interrupting, bed.nats.names, stop, seq, true);
     expect({ asked, settling }).toEqual({ asked: [], settling: { naks: [], acks: [seq] } });
   });
 

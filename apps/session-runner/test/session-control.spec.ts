@@ -4,7 +4,13 @@ import { createTestNats, waitFor, type TestNats } from '@lap/testing';
 import { CommandProcessor, type CommandProcessorDeps } from '../src/commands/command-processor';
 import { SessionControl, type LiveSession } from '../src/control/session-control';
 import { SessionLogRepository } from '../src/session-log/session-log.repository';
-import { deliveredCommand, newSettling, userInterrupt, userMessage } from './support/session-commands';
+import {
+  deliveredCommand,
+  handleDelivered,
+  newSettling,
+  userInterrupt,
+  userMessage,
+} from './support/session-commands';
 
 /**
  * Interrupts reach the runner executing a session over `<P>.ctl.<sessionId>`. A runner that does not
@@ -212,11 +218,11 @@ describe('session control between runners (real NATS)', () => {
 
     it('records it itself once the holder has been silent for longer than a lease', async () => {
       const interrupt = userInterrupt(newSessionId());
-      const settling = newSettling();
-
-      await processorWith('no_answer', { holderSilenceMs: 0 }).handle(
-        deliveredCommand(nats.names, interrupt, 1, settling),
-        new AbortController().signal,
+      const settling = await handleDelivered(
+        processorWith('no_answer', { holderSilenceMs: 0 }),
+        nats.names,
+        interrupt,
+        1,
       );
       expect(settling.acks).toEqual([1]);
       expect(await lastKind(interrupt.sessionId)).toBe('interrupt.taken');
@@ -229,12 +235,9 @@ describe('session control between runners (real NATS)', () => {
       await log.append({ kind: 'message.taken', ...taken });
       const interrupt = userInterrupt(sessionId);
 
-      await expect(
-        processorWith('nobody').handle(
-          deliveredCommand(nats.names, interrupt, 2, newSettling()),
-          new AbortController().signal,
-        ),
-      ).rejects.toThrow(/its run is being created/);
+      await expect(handleDelivered(processorWith('nobody'), nats.names, interrupt, 2)).rejects.toThrow(
+        /its run is being created/,
+      );
       expect(await lastKind(sessionId)).toBe('message.taken');
     });
 
@@ -282,10 +285,11 @@ describe('session control between runners (real NATS)', () => {
       await recordTaken(message, 'created');
 
       // Its runner died: the message waits in the queue for its lease to lapse, nobody holds the session.
-      const settling = newSettling();
-      await processorWith('nobody').handle(
-        deliveredCommand(nats.names, userInterrupt(sessionId), seq + 1, settling),
-        new AbortController().signal,
+      const settling = await handleDelivered(
+        processorWith('nobody'),
+        nats.names,
+        userInterrupt(sessionId),
+        seq + 1,
       );
       expect(settling.acks).toEqual([seq + 1]);
       expect(await lastKind(sessionId)).toBe('interrupt.taken');
@@ -299,20 +303,12 @@ describe('session control between runners (real NATS)', () => {
 
       // The message's runner is about to hold the session: recorded now, the interrupt would come first
       // in the log (stopping nothing) and fence that runner out.
-      const early = newSettling();
-      await processorWith('nobody').handle(
-        deliveredCommand(nats.names, interrupt, seq + 1, early),
-        new AbortController().signal,
-      );
+      const early = await handleDelivered(processorWith('nobody'), nats.names, interrupt, seq + 1);
       expect(early).toEqual({ naks: [1_000], acks: [] });
       expect(await lastKind(sessionId)).toBeUndefined();
 
       await recordTaken(message, 'settled');
-      const later = newSettling();
-      await processorWith('nobody').handle(
-        deliveredCommand(nats.names, interrupt, seq + 1, later),
-        new AbortController().signal,
-      );
+      const later = await handleDelivered(processorWith('nobody'), nats.names, interrupt, seq + 1);
       expect(later.acks).toEqual([seq + 1]);
       expect(await lastKind(sessionId)).toBe('interrupt.taken');
     });

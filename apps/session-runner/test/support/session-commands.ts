@@ -6,6 +6,7 @@ import {
   type UserMessageCommand,
 } from '@lap/contracts';
 import type { WorkItem } from '@lap/messaging';
+import type { CommandProcessor } from '../../src/commands/command-processor';
 
 /** A user message for a session, as the gateway would queue it. */
 export function userMessage(sessionId: string, text: string, ownerId = 'alice'): UserMessageCommand {
@@ -62,4 +63,24 @@ export function deliveredCommand(
     term: () => undefined,
     settled: () => settling.naks.length + settling.acks.length > 0,
   };
+}
+
+/**
+ * Hands `command`, delivered at `seq` (by a consumer made after it was stored, with
+ * `storedBeforeConsumer`), to `processor`; resolves to how it was settled. A handler that throws
+ * rejects, as the worker would see it.
+ */
+export async function handleDelivered(
+  processor: Pick<CommandProcessor, 'handle'>,
+  names: NatsNames,
+  command: SessionCommand,
+  seq: number,
+  storedBeforeConsumer = false,
+): Promise<Settling> {
+  const settling = newSettling();
+  await processor.handle(
+    deliveredCommand(names, command, seq, settling, storedBeforeConsumer),
+    new AbortController().signal,
+  );
+  return settling;
 }
