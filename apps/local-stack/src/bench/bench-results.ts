@@ -3,6 +3,7 @@ import type { BenchOptions } from './bench-options';
 import type { AllocationSummary } from './allocation-profile-summary';
 import type { ProfileSummary } from './cpu-profile-summary';
 import type { FanoutPoint } from './fanout-delay';
+import type { EventHops } from './event-hops';
 import type { NatsLimits } from './nats-limits';
 import type { ProjectionCatchUp } from './projection-lag';
 import type { RunnerCapacity } from './runner-capacity';
@@ -29,7 +30,10 @@ export interface BenchResults {
     loadAverageBefore: number[];
     loadAverageAfter?: number[];
   };
-  nats?: NatsLimits & { parameters: Record<string, number> };
+  nats?: NatsLimits & {
+    parameters: Record<string, number>;
+    eventHops?: EventHops & { parameters: Record<string, number> };
+  };
   latency?: RepeatedRuns<AddedLatency>;
   /** The PostgreSQL projection catching up after (1), before anything else is measured. */
   projectionAfterLatency?: ProjectionCatchUp;

@@ -17,6 +17,7 @@ import { formatAllocationSummary, summarizeAllocationProfileDir } from './alloca
 import { formatProfileSummary, summarizeProfileDir } from './cpu-profile-summary';
 import { measureFanout } from './fanout-delay';
 import { GatewayApi } from './gateway-api';
+import { measureEventHops } from './event-hops';
 import { measureNatsLimits } from './nats-limits';
 import { readNatsServerGoMaxProcs } from './nats-traffic';
 import { deletePrefixedStreams } from './prefixed-streams';
@@ -55,6 +56,12 @@ function serverThreads(machine: BenchResults['machine']): string {
 }
 
 /** Runs one measurement; a failure is recorded and the bench goes on with the next. */
+/**
+ * Events per raw record in the event-hops figure: what the pipeline's records held at saturation
+ * (48,128 events from 11,958 records at 02:02 on 2026-11-30, `--only=nats,throughput`).
+ */
+const EVENTS_PER_RECORD_AT_SATURATION = 4;
+
 async function attempt<T>(
   results: BenchResults,
   name: MeasurementName,
@@ -163,6 +170,24 @@ async function runPlatformMeasurements(
       measureNatsLimits({ natsUrl: natsUrl!, prefix, ...parameters }, () => WorkMeter.start(ctx)),
     );
     if (limits) results.nats = { ...limits, parameters };
+    // As many events as the throughput run carries, over as many sessions.
+    const hopParameters = {
+      sessions: options.throughputSessions,
+      recordsPerSession: Math.ceil(options.throughputFrames / EVENTS_PER_RECORD_AT_SATURATION),
+      eventsPerRecord: EVENTS_PER_RECORD_AT_SATURATION,
+      eventBytes,
+    };
+    const hops = await attempt(results, 'nats', () =>
+      measureEventHops({
+        natsUrl: natsUrl!,
+        prefix,
+        natsPid,
+        natsMonitoringUrl,
+        timeoutMs: 120_000,
+        ...hopParameters,
+      }),
+    );
+    if (hops && results.nats) results.nats.eventHops = { ...hops, parameters: hopParameters };
   }
   if (wants('latency')) {
     const runs: AddedLatency[] = [];

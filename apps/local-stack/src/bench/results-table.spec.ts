@@ -43,3 +43,42 @@ describe('the results table', () => {
     expect(row).not.toContain('runs:');
   });
 });
+
+describe("the results table's event hops", () => {
+  const hop = { count: 1000, p50: 0.2, p99: 1, max: 2 };
+  const results = {
+    machine: {},
+    errors: {},
+    nats: {
+      natsHopMs: hop,
+      jetStreamAckMs: hop,
+      natsHopWork: null,
+      jetStreamAckWork: null,
+      jetStreamSequentialPerSecond: 5_000,
+      jetStreamPipelinedPerSecond: 30_000,
+      parameters: { ratePerSecond: 1000, payloadBytes: 456, pipelineWindow: 256 },
+      eventHops: {
+        eventsPerSecond: 20_000,
+        cpuMicros: { source: 8, relay: 30, sink: 15, 'nats-server': 31 },
+        nats: null,
+        errors: 2,
+        parameters: { sessions: 32, recordsPerSession: 375, eventsPerRecord: 4, eventBytes: 456 },
+      },
+    },
+  } as unknown as BenchResults;
+  const lines = renderResultsTable(results).split('\n');
+  const rowAfter = (figure: string, label: string) =>
+    lines.slice(lines.findIndex((line) => line.startsWith(figure))).find((line) => line.includes(label));
+
+  it('prices the hops against the pipelined publish rate and names each stage', () => {
+    expect(rowAfter("JetStream hops of the pipeline's events", 'JetStream hops')).toContain(
+      '20,000/s (2 failed)',
+    );
+    expect(rowAfter("JetStream hops of the pipeline's events", '… ÷ JetStream pipelined rate')).toContain(
+      '0.667',
+    );
+    expect(rowAfter("JetStream hops of the pipeline's events", 'CPU per event')).toContain(
+      '84 µs: source 8, relay 30, sink 15, nats-server 31',
+    );
+  });
+});

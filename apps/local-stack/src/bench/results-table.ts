@@ -1,5 +1,6 @@
 import type { BenchResults } from './bench-results';
 import type { ConsumerBacklog } from './consumer-backlog';
+import type { NatsTrafficPerEvent } from './nats-traffic';
 import type { ProjectionCatchUp } from './projection-lag';
 import { round } from './statistics';
 import type { WorkPerEvent } from './work-per-event';
@@ -77,16 +78,48 @@ function workRows(work: WorkPerEvent, over: string): Row[] {
       '',
       'threads ready to run, not running (schedstat)',
     ],
+    natsTrafficRow(nats),
+  ];
+}
+
+function natsTrafficRow(nats: NatsTrafficPerEvent | null): Row {
+  return [
+    '    NATS traffic per event',
+    nats
+      ? `${round(nats.messagesIn, 2)} messages in, ${round(nats.messagesOut, 2)} out; ` +
+        `${Math.round(nats.bytesIn)} B in, ${Math.round(nats.bytesOut)} B out`
+      : '– (the bench runs on a shared server: --nats-url)',
+    '',
+    '',
+    "the server's /varz counters",
+  ];
+}
+
+/** The pipeline's JetStream hops with no work between them: the part of the gap that is the design's. */
+function eventHopsRows(
+  hops: NonNullable<NonNullable<BenchResults['nats']>['eventHops']>,
+  pipelined: number,
+): Row[] {
+  const p = hops.parameters;
+  const cpu = Object.values(hops.cpuMicros).reduce((sum, micros) => sum + micros, 0);
+  const each = Object.entries(hops.cpuMicros).map(([name, micros]) => `${name} ${Math.round(micros)}`);
+  return [
     [
-      '    NATS traffic per event',
-      nats
-        ? `${round(nats.messagesIn, 2)} messages in, ${round(nats.messagesOut, 2)} out; ` +
-          `${Math.round(nats.bytesIn)} B in, ${Math.round(nats.bytesOut)} B out`
-        : '– (the bench runs on a shared server: --nats-url)',
+      "JetStream hops of the pipeline's events",
+      `${perSecond(hops.eventsPerSecond)}${hops.errors ? ` (${hops.errors} failed)` : ''}`,
+      'limit',
       '',
-      '',
-      "the server's /varz counters",
+      `${p.sessions}×${p.recordsPerSession} records of ${p.eventsPerRecord} events, ${p.eventBytes} B, no work`,
     ],
+    ['    … ÷ JetStream pipelined rate', `${round(hops.eventsPerSecond / pipelined, 3)}`, '', '', ''],
+    [
+      '    CPU per event',
+      `${Math.round(cpu)} µs: ${each.join(', ')}`,
+      '',
+      '',
+      'runner, normalizer, gateway stand-ins',
+    ],
+    natsTrafficRow(hops.nats),
   ];
 }
 
@@ -150,6 +183,7 @@ export function renderResultsTable(results: BenchResults): string {
       '',
       `${nats.parameters.pipelineWindow} in flight`,
     ]);
+    if (nats.eventHops) rows.push(...eventHopsRows(nats.eventHops, nats.jetStreamPipelinedPerSecond));
   }
   if (latency) {
     const { medianRun } = latency;
@@ -209,6 +243,16 @@ export function renderResultsTable(results: BenchResults): string {
       verdict(ratio === null ? null : ratio >= 1 / 3),
       '',
     ]);
+    const hops = nats?.eventHops;
+    if (hops) {
+      rows.push([
+        "(2) … ÷ the pipeline's JetStream hops",
+        `${round(throughput.eventsPerSecond / hops.eventsPerSecond, 3)}`,
+        '',
+        '',
+        'what the services do besides passing events on',
+      ]);
+    }
     rows.push(['    CPU at saturation', cpuList(throughput.cpuPercent), '', '', '100% = one core']);
     const atWork = throughput.upstreamAtWork;
     rows.push([

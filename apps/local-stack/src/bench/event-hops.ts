@@ -1,0 +1,157 @@
+import { fork, type ChildProcess } from 'child_process';
+import path from 'path';
+import { natsNames } from '@lap/contracts';
+import { ensureStreams, NatsClient } from '@lap/messaging';
+import { withTimeout } from './bounded';
+import type { EventHopsStageSettings, FromStage, ToStage } from './event-hops-stage';
+import { readNatsTraffic, trafficPerEvent, type NatsTrafficPerEvent } from './nats-traffic';
+import { readProcessUsage, type ProcessUsage } from './process-usage';
+import { REPO_ROOT } from './service-process';
+import { percentileOfSorted } from './statistics';
+
+export interface EventHopsSettings {
+  natsUrl: string;
+  prefix: string;
+  sessions: number;
+  recordsPerSession: number;
+  /** Events each raw record turns into: the pipeline's records held about 4 at saturation. */
+  eventsPerRecord: number;
+  eventBytes: number;
+  /** How long every event may take to reach the sink. */
+  timeoutMs: number;
+  /** The bench's own server, priced with the stages; absent on a shared one. */
+  natsPid?: number;
+  natsMonitoringUrl?: string;
+}
+
+/**
+ * The pipeline's JetStream hops alone: what the platform's event path would carry if its services did
+ * nothing but pass each event on. The throughput figure divided by this says how much of the gap to
+ * JetStream's bare publish rate is the design's hops and how much the services' own work.
+ */
+export interface EventHops {
+  /** Between the 10th and the 90th percentile of arrivals at the sink, as the throughput figure. */
+  eventsPerSecond: number;
+  /** CPU per event of each stage (and the server), µs, from the first record to the last event. */
+  cpuMicros: Record<string, number>;
+  nats: NatsTrafficPerEvent | null;
+  /** Publishes or deliveries that failed: a figure with any is not the floor it claims to be. */
+  errors: number;
+}
+
+const STAGES = ['source', 'relay', 'sink'] as const;
+/** The built stage, also when this module runs from source (in jest), as the services do. */
+const STAGE_SCRIPT = path.join(REPO_ROOT, 'apps', 'local-stack', 'dist', 'bench', 'event-hops-stage.js');
+type StageName = (typeof STAGES)[number];
+
+/** Runs the three stages as processes of their own, as the runner, normalizer and gateway are. */
+export async function measureEventHops(settings: EventHopsSettings): Promise<EventHops> {
+  const prefix = `${settings.prefix}hops`;
+  const names = natsNames(prefix);
+  const admin = await NatsClient.connect({ url: settings.natsUrl, name: 'bench-hops' });
+  const stages = new Map<StageName, Stage>();
+  try {
+    await ensureStreams(admin.jsm, names, ['raw', 'events']);
+    for (const role of STAGES) {
+      stages.set(
+        role,
+        await Stage.fork({
+          role,
+          natsUrl: settings.natsUrl,
+          prefix,
+          sessions: settings.sessions,
+          recordsPerSession: settings.recordsPerSession,
+          eventsPerRecord: settings.eventsPerRecord,
+          eventBytes: settings.eventBytes,
+        }),
+      );
+    }
+    const stage = (name: StageName) => stages.get(name)!;
+    const expected = settings.sessions * settings.recordsPerSession * settings.eventsPerRecord;
+    const before = usageOf(stages, settings.natsPid);
+    const trafficBefore = settings.natsMonitoringUrl
+      ? await readNatsTraffic(settings.natsMonitoringUrl)
+      : null;
+    const done = stage('sink').next('done');
+    for (const role of STAGES) stage(role).tell({ type: 'start' });
+    await withTimeout(`${expected} events through the hops`, done, settings.timeoutMs);
+    const after = usageOf(stages, settings.natsPid);
+    const trafficAfter = settings.natsMonitoringUrl
+      ? await readNatsTraffic(settings.natsMonitoringUrl)
+      : null;
+
+    const sink = await stage('sink').report();
+    const others = await Promise.all([stage('source').report(), stage('relay').report()]);
+    const arrivals = [...sink.arrivalsMs].sort((a, b) => a - b);
+    const from = percentileOfSorted(arrivals, 10)!;
+    const to = percentileOfSorted(arrivals, 90)!;
+    const cpuMicros: Record<string, number> = {};
+    for (const [name, start] of before) {
+      const end = after.get(name);
+      if (start && end) cpuMicros[name] = ((end.cpuSeconds - start.cpuSeconds) * 1e6) / expected;
+    }
+    return {
+      eventsPerSecond: to > from ? (0.8 * expected) / ((to - from) / 1000) : 0,
+      cpuMicros,
+      nats: trafficBefore && trafficAfter ? trafficPerEvent(trafficBefore, trafficAfter, expected) : null,
+      errors: sink.errors + others.reduce((sum, r) => sum + r.errors, 0),
+    };
+  } finally {
+    for (const stage of stages.values()) stage.end();
+    await admin.jsm.streams.delete(names.streams.raw).catch(() => undefined);
+    await admin.jsm.streams.delete(names.streams.events).catch(() => undefined);
+    await admin.close();
+  }
+}
+
+function usageOf(stages: Map<StageName, Stage>, natsPid?: number): Map<string, ProcessUsage | null> {
+  const usage = new Map<string, ProcessUsage | null>();
+  for (const [name, stage] of stages) usage.set(name, readProcessUsage(stage.pid));
+  if (natsPid) usage.set('nats-server', readProcessUsage(natsPid));
+  return usage;
+}
+
+/** A forked stage process and the one conversation the bench has with it. */
+class Stage {
+  private constructor(private readonly child: ChildProcess) {}
+
+  static async fork(settings: EventHopsStageSettings): Promise<Stage> {
+    const child = fork(STAGE_SCRIPT, [JSON.stringify(settings)], {
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    });
+    const stage = new Stage(child);
+    await withTimeout(`the ${settings.role} stage starting`, stage.next('ready'), 15_000);
+    return stage;
+  }
+
+  get pid(): number {
+    return this.child.pid ?? 0;
+  }
+
+  tell(message: ToStage): void {
+    this.child.send(message);
+  }
+
+  async report(): Promise<Extract<FromStage, { type: 'report' }>> {
+    const answer = this.next('report');
+    this.tell({ type: 'report' });
+    return withTimeout('a stage reporting', answer, 15_000);
+  }
+
+  end(): void {
+    if (this.child.connected) this.child.disconnect();
+    setTimeout(() => this.child.kill('SIGKILL'), 5_000).unref();
+  }
+
+  next<T extends FromStage['type']>(type: T): Promise<Extract<FromStage, { type: T }>> {
+    return new Promise((resolve, reject) => {
+      const onMessage = (message: FromStage) => {
+        if (message.type !== type) return;
+        this.child.off('message', onMessage);
+        resolve(message as Extract<FromStage, { type: T }>);
+      };
+      this.child.on('message', onMessage);
+      this.child.once('exit', (code) => reject(new Error(`a bench stage exited (${code}) before answering`)));
+    });
+  }
+}
