@@ -5,20 +5,23 @@ import { DeliverPolicy } from '@nats-io/jetstream';
 /**
  * One process of the event-hops measurement (`event-hops.ts` forks three): the JetStream hops an event
  * takes through the platform, through the platform's own messaging package, with nothing done between
- * them. `source` appends a number of raw records per session, each awaited and fenced, as a runner does; `relay`
- * takes them from a shared durable consumer and appends each record's events to the session's events
+ * them. `source` appends raw records per session, each awaited and fenced, as a runner does; `relay` takes them from a shared durable consumer and appends each record's events to the session's events
  * subject, the first fenced and awaited and the rest pipelined, then acks the record, as a normalizer
  * does; `sink` reads the events stream through an ordered consumer, as a gateway does, and notes when
  * each event arrived.
  */
-export interface EventHopsStageSettings {
-  role: 'source' | 'relay' | 'sink';
+export interface EventHopsLoad {
   natsUrl: string;
   prefix: string;
   sessions: number;
   recordsPerSession: number;
+  /** Events each raw record turns into: the pipeline's records held about 4 at saturation. */
   eventsPerRecord: number;
   eventBytes: number;
+}
+
+export interface EventHopsStageSettings extends EventHopsLoad {
+  role: 'source' | 'relay' | 'sink';
 }
 
 /** What the bench tells a stage. */

@@ -3,20 +3,13 @@ import path from 'path';
 import { natsNames } from '@lap/contracts';
 import { ensureStreams, NatsClient } from '@lap/messaging';
 import { withTimeout } from './bounded';
-import type { EventHopsStageSettings, FromStage, ToStage } from './event-hops-stage';
+import type { EventHopsLoad, EventHopsStageSettings, FromStage, ToStage } from './event-hops-stage';
 import { readNatsTraffic, trafficPerEvent, type NatsTrafficPerEvent } from './nats-traffic';
 import { readProcessUsage, type ProcessUsage } from './process-usage';
 import { REPO_ROOT } from './service-process';
 import { percentileOfSorted } from './statistics';
 
-export interface EventHopsSettings {
-  natsUrl: string;
-  prefix: string;
-  sessions: number;
-  recordsPerSession: number;
-  /** Events each raw record turns into: the pipeline's records held about 4 at saturation. */
-  eventsPerRecord: number;
-  eventBytes: number;
+export interface EventHopsSettings extends EventHopsLoad {
   /** How long every event may take to reach the sink. */
   timeoutMs: number;
   /** The bench's own server, priced with the stages; absent on a shared one. */
@@ -57,8 +50,8 @@ export async function measureEventHops(settings: EventHopsSettings): Promise<Eve
         role,
         await Stage.fork({
           role,
-          natsUrl: settings.natsUrl,
           prefix,
+          natsUrl: settings.natsUrl,
           sessions: settings.sessions,
           recordsPerSession: settings.recordsPerSession,
           eventsPerRecord: settings.eventsPerRecord,
