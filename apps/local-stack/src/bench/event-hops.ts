@@ -3,11 +3,17 @@ import path from 'path';
 import { natsNames } from '@lap/contracts';
 import { ensureStreams, NatsClient } from '@lap/messaging';
 import { withTimeout } from './bounded';
-import type { EventHopsLoad, EventHopsStageSettings, FromStage, ToStage } from './event-hops-stage';
+import {
+  eventsCarried,
+  type EventHopsLoad,
+  type EventHopsStageSettings,
+  type FromStage,
+  type ToStage,
+} from './event-hops-stage';
 import { readNatsTraffic, trafficPerEvent, type NatsTrafficPerEvent } from './nats-traffic';
 import { readProcessUsage, type ProcessUsage } from './process-usage';
+import { saturationWindows, type TimeWindow } from './saturation-window';
 import { REPO_ROOT } from './service-process';
-import { percentileOfSorted } from './statistics';
 
 export interface EventHopsSettings extends EventHopsLoad {
   /** How long every event may take to reach the sink. */
@@ -25,47 +31,43 @@ export interface EventHopsSettings extends EventHopsLoad {
 export interface EventHops {
   /** Between the 10th and the 90th percentile of arrivals at the sink, as the throughput figure. */
   eventsPerSecond: number;
-  /** CPU per event of each stage (and the server), µs, from the first record to the last event. */
+  /** Over the part of that window before the source's last append; null when it was done before. */
+  whileSourceAppended: number | null;
+  /** CPU per event of each stage (and the bench's own server), µs, from the first record to the last event. */
   cpuMicros: Record<string, number>;
   nats: NatsTrafficPerEvent | null;
-  /** Publishes or deliveries that failed: a figure with any is not the floor it claims to be. */
-  errors: number;
 }
 
 const STAGES = ['source', 'relay', 'sink'] as const;
+type StageName = (typeof STAGES)[number];
 /** The built stage, also when this module runs from source (in jest), as the services do. */
 const STAGE_SCRIPT = path.join(REPO_ROOT, 'apps', 'local-stack', 'dist', 'bench', 'event-hops-stage.js');
-type StageName = (typeof STAGES)[number];
 
 /** Runs the three stages as processes of their own, as the runner, normalizer and gateway are. */
 export async function measureEventHops(settings: EventHopsSettings): Promise<EventHops> {
-  const prefix = `${settings.prefix}hops`;
-  const names = natsNames(prefix);
+  const names = natsNames(settings.prefix);
   const admin = await NatsClient.connect({ url: settings.natsUrl, name: 'bench-hops' });
   const stages = new Map<StageName, Stage>();
   try {
     await ensureStreams(admin.jsm, names, ['raw', 'events']);
-    for (const role of STAGES) {
-      stages.set(
-        role,
-        await Stage.fork({
-          role,
-          prefix,
-          natsUrl: settings.natsUrl,
-          sessions: settings.sessions,
-          recordsPerSession: settings.recordsPerSession,
-          eventsPerRecord: settings.eventsPerRecord,
-          eventBytes: settings.eventBytes,
-        }),
-      );
-    }
+    const load: EventHopsLoad = {
+      natsUrl: settings.natsUrl,
+      prefix: settings.prefix,
+      sessions: settings.sessions,
+      recordsPerSession: settings.recordsPerSession,
+      eventsPerRecord: settings.eventsPerRecord,
+      recordBytesPerEvent: settings.recordBytesPerEvent,
+      eventBytes: settings.eventBytes,
+    };
+    for (const role of STAGES) stages.set(role, await Stage.fork({ role, ...load }));
     const stage = (name: StageName) => stages.get(name)!;
-    const expected = settings.sessions * settings.recordsPerSession * settings.eventsPerRecord;
+    const expected = eventsCarried(load);
     const before = usageOf(stages, settings.natsPid);
     const trafficBefore = settings.natsMonitoringUrl
       ? await readNatsTraffic(settings.natsMonitoringUrl)
       : null;
-    const done = stage('sink').next('done');
+    const startedAt = Date.now();
+    const done = Promise.race([stage('sink').next('done'), ...STAGES.map((name) => stage(name).failure())]);
     for (const role of STAGES) stage(role).tell({ type: 'start' });
     await withTimeout(`${expected} events through the hops`, done, settings.timeoutMs);
     const after = usageOf(stages, settings.natsPid);
@@ -73,21 +75,26 @@ export async function measureEventHops(settings: EventHopsSettings): Promise<Eve
       ? await readNatsTraffic(settings.natsMonitoringUrl)
       : null;
 
-    const sink = await stage('sink').report();
-    const others = await Promise.all([stage('source').report(), stage('relay').report()]);
+    const [source, relay, sink] = await Promise.all(STAGES.map((name) => stage(name).report()));
+    const records = settings.sessions * settings.recordsPerSession;
+    if (source.records !== records || relay.records !== records || relay.events !== expected) {
+      throw new Error(
+        `the hops carried ${source.records} records and relayed ${relay.records} with ${relay.events} events; ` +
+          `expected ${records} records and ${expected} events`,
+      );
+    }
     const arrivals = [...sink.arrivalsMs].sort((a, b) => a - b);
-    const from = percentileOfSorted(arrivals, 10)!;
-    const to = percentileOfSorted(arrivals, 90)!;
+    const windows = saturationWindows(arrivals, source.lastAppendAtMs, { from: startedAt, to: Date.now() });
     const cpuMicros: Record<string, number> = {};
     for (const [name, start] of before) {
       const end = after.get(name);
       if (start && end) cpuMicros[name] = ((end.cpuSeconds - start.cpuSeconds) * 1e6) / expected;
     }
     return {
-      eventsPerSecond: to > from ? (0.8 * expected) / ((to - from) / 1000) : 0,
+      eventsPerSecond: rateWithin(arrivals, windows.whole),
+      whileSourceAppended: windows.upstreamAtWork ? rateWithin(arrivals, windows.upstreamAtWork) : null,
       cpuMicros,
       nats: trafficBefore && trafficAfter ? trafficPerEvent(trafficBefore, trafficAfter, expected) : null,
-      errors: sink.errors + others.reduce((sum, r) => sum + r.errors, 0),
     };
   } finally {
     for (const stage of stages.values()) stage.end();
@@ -95,6 +102,13 @@ export async function measureEventHops(settings: EventHopsSettings): Promise<Eve
     await admin.jsm.streams.delete(names.streams.events).catch(() => undefined);
     await admin.close();
   }
+}
+
+/** Arrivals per second within `window`. */
+function rateWithin(sortedArrivals: number[], window: TimeWindow): number {
+  const seconds = (window.to - window.from) / 1000;
+  if (seconds <= 0) return 0;
+  return sortedArrivals.filter((ms) => ms >= window.from && ms <= window.to).length / seconds;
 }
 
 function usageOf(stages: Map<StageName, Stage>, natsPid?: number): Map<string, ProcessUsage | null> {
@@ -113,7 +127,12 @@ class Stage {
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     });
     const stage = new Stage(child);
-    await withTimeout(`the ${settings.role} stage starting`, stage.next('ready'), 15_000);
+    try {
+      await withTimeout(`the ${settings.role} stage starting`, stage.next('ready'), 15_000);
+    } catch (error) {
+      stage.end();
+      throw error;
+    }
     return stage;
   }
 
@@ -129,6 +148,13 @@ class Stage {
     const answer = this.next('report');
     this.tell({ type: 'report' });
     return withTimeout('a stage reporting', answer, 15_000);
+  }
+
+  /** Rejects when the stage says it failed; never resolves. */
+  failure(): Promise<never> {
+    return this.next('failed').then((failed) => {
+      throw new Error(`the event hops failed: ${failed.message}`);
+    });
   }
 
   end(): void {

@@ -55,16 +55,23 @@ function serverThreads(machine: BenchResults['machine']): string {
     : `, nats-server on ${threads} thread${threads === 1 ? '' : 's'} (GOMAXPROCS)`;
 }
 
-/** Runs one measurement; a failure is recorded and the bench goes on with the next. */
 /**
- * Events per raw record in the event-hops figure: what the pipeline's records held at saturation
- * (48,128 events from 11,958 records at 02:02 on 2026-11-30, `--only=nats,throughput`).
+ * Events per raw record in the event-hops figure when this run has no throughput figure to take it
+ * from: what the pipeline's records held at saturation (48,128 events from 11,958 records at 02:02 on
+ * 2026-11-30, `--only=nats,throughput`).
  */
 const EVENTS_PER_RECORD_AT_SATURATION = 4;
 
+/**
+ * A raw record's bytes per frame besides the frame's text: the frame's id, event and JSON around it, and
+ * the record's own fields shared out (the runner's record of 4 bench frames of 256 characters is 1,407 B).
+ */
+const FRAME_ENVELOPE_BYTES = 100;
+
+/** Runs one measurement (or part of one); a failure is recorded and the bench goes on with the next. */
 async function attempt<T>(
   results: BenchResults,
-  name: MeasurementName,
+  name: string,
   work: () => Promise<T>,
 ): Promise<T | undefined> {
   const started = Date.now();
@@ -170,24 +177,6 @@ async function runPlatformMeasurements(
       measureNatsLimits({ natsUrl: natsUrl!, prefix, ...parameters }, () => WorkMeter.start(ctx)),
     );
     if (limits) results.nats = { ...limits, parameters };
-    // As many events as the throughput run carries, over as many sessions.
-    const hopParameters = {
-      sessions: options.throughputSessions,
-      recordsPerSession: Math.ceil(options.throughputFrames / EVENTS_PER_RECORD_AT_SATURATION),
-      eventsPerRecord: EVENTS_PER_RECORD_AT_SATURATION,
-      eventBytes,
-    };
-    const hops = await attempt(results, 'nats', () =>
-      measureEventHops({
-        natsUrl: natsUrl!,
-        prefix,
-        natsPid,
-        natsMonitoringUrl,
-        timeoutMs: 120_000,
-        ...hopParameters,
-      }),
-    );
-    if (hops && results.nats) results.nats.eventHops = { ...hops, parameters: hopParameters };
   }
   if (wants('latency')) {
     const runs: AddedLatency[] = [];
@@ -250,6 +239,33 @@ async function runPlatformMeasurements(
         projectionTimeoutMs: options.mode === 'quick' ? 20_000 : 60_000,
       }),
     );
+  }
+  // After the throughput, so that its records hold as many events as the pipeline's did.
+  if (wants('nats') && results.nats) {
+    const folded = results.throughput?.normalizer;
+    const eventsPerRecord =
+      folded?.records_folded && folded.events_published
+        ? Math.max(1, Math.round((folded.events_published / folded.records_folded) * 100) / 100)
+        : EVENTS_PER_RECORD_AT_SATURATION;
+    // As many events as the throughput run carries, over as many sessions.
+    const parameters = {
+      sessions: options.throughputSessions,
+      recordsPerSession: Math.round(options.throughputFrames / eventsPerRecord),
+      eventsPerRecord,
+      recordBytesPerEvent: options.frameBytes + FRAME_ENVELOPE_BYTES,
+      eventBytes,
+    };
+    const hops = await attempt(results, 'nats: event hops', () =>
+      measureEventHops({
+        natsUrl: natsUrl!,
+        prefix: `${prefix}_hops`,
+        natsPid,
+        natsMonitoringUrl,
+        timeoutMs: 120_000,
+        ...parameters,
+      }),
+    );
+    if (hops) results.nats.eventHops = { ...hops, parameters };
   }
   // Last on this stack: its sessions never end, and would weigh on every later figure.
   if (wants('runner-sessions')) {

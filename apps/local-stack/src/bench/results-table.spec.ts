@@ -59,10 +59,16 @@ describe("the results table's event hops", () => {
       parameters: { ratePerSecond: 1000, payloadBytes: 456, pipelineWindow: 256 },
       eventHops: {
         eventsPerSecond: 20_000,
+        whileSourceAppended: null,
         cpuMicros: { source: 8, relay: 30, sink: 15, 'nats-server': 31 },
         nats: null,
-        errors: 2,
-        parameters: { sessions: 32, recordsPerSession: 375, eventsPerRecord: 4, eventBytes: 456 },
+        parameters: {
+          sessions: 32,
+          recordsPerSession: 419,
+          eventsPerRecord: 3.58,
+          recordBytesPerEvent: 356,
+          eventBytes: 456,
+        },
       },
     },
   } as unknown as BenchResults;
@@ -72,7 +78,7 @@ describe("the results table's event hops", () => {
 
   it('prices the hops against the pipelined publish rate and names each stage', () => {
     expect(rowAfter("JetStream hops of the pipeline's events", 'JetStream hops')).toContain(
-      '20,000/s (2 failed)',
+      '32×419 records of 3.58 events (356 B each), events of 456 B',
     );
     expect(rowAfter("JetStream hops of the pipeline's events", '… ÷ JetStream pipelined rate')).toContain(
       '0.667',

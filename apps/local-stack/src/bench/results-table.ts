@@ -106,15 +106,24 @@ function eventHopsRows(
   return [
     [
       "JetStream hops of the pipeline's events",
-      `${perSecond(hops.eventsPerSecond)}${hops.errors ? ` (${hops.errors} failed)` : ''}`,
+      perSecond(hops.eventsPerSecond),
       'limit',
       '',
-      `${p.sessions}×${p.recordsPerSession} records of ${p.eventsPerRecord} events, ${p.eventBytes} B, no work`,
+      `${p.sessions}×${p.recordsPerSession} records of ${p.eventsPerRecord} events (${p.recordBytesPerEvent} B each), events of ${p.eventBytes} B, no work`,
     ],
     ['    … ÷ JetStream pipelined rate', `${round(hops.eventsPerSecond / pipelined, 3)}`, '', '', ''],
     [
+      '    … while the source still appended',
+      hops.whileSourceAppended === null
+        ? '– (it was done before the 10th percentile)'
+        : perSecond(hops.whileSourceAppended),
+      '',
+      '',
+      '',
+    ],
+    [
       '    CPU per event',
-      `${Math.round(cpu)} µs: ${each.join(', ')}`,
+      `${Math.round(cpu)} µs: ${each.join(', ')}${'nats-server' in hops.cpuMicros ? '' : ' (the server not priced: --nats-url)'}`,
       '',
       '',
       'runner, normalizer, gateway stand-ins',
