@@ -51,8 +51,9 @@ const KEPT_LINES = 20;
  * Go threads (GOMAXPROCS) for a server that shares its host with the services it serves: half the cores
  * it may use, at least one. Go's default, one per core, has a message wake threads on several cores, which
  * a virtual machine charges dearly. On 2 cores, one thread instead of two cut the server's CPU per event
- * by about a fifth at 1,000 events/s and raised the events/s at saturation by about a sixth (README,
- * "Where we stand"). A GOMAXPROCS in the environment wins when it is a whole number from 1.
+ * by about a fifth at 1,000 events/s and raised the events/s at saturation by about a sixth (the ninth
+ * round's interleaved runs: the README of commit f98d2b6). A GOMAXPROCS in the environment wins when it
+ * is a whole number from 1.
  */
 export function natsServerGoMaxProcs(cores = usableCores(), env = process.env): string {
   const given = env.GOMAXPROCS?.trim();
