@@ -56,6 +56,7 @@ describe("the results table's event hops", () => {
       jetStreamAckWork: null,
       jetStreamSequentialPerSecond: 5_000,
       jetStreamPipelinedPerSecond: 30_000,
+      jetStreamPipelinedWindows: [33_000, 30_000, 24_000],
       parameters: { ratePerSecond: 1000, payloadBytes: 456, pipelineWindow: 256 },
       eventHops: {
         eventsPerSecond: 20_000,
@@ -75,6 +76,12 @@ describe("the results table's event hops", () => {
   const lines = renderResultsTable(results).split('\n');
   const rowAfter = (figure: string, label: string) =>
     lines.slice(lines.findIndex((line) => line.startsWith(figure))).find((line) => line.includes(label));
+
+  it('shows the pipelined publish rate as the median of its windows, listing each', () => {
+    expect(lines.find((line) => line.startsWith('JetStream publish rate, pipelined'))).toContain(
+      '30,000/s (median of 33,000/s, 30,000/s, 24,000/s)',
+    );
+  });
 
   it('prices the hops against the pipelined publish rate and names each stage', () => {
     expect(rowAfter("JetStream hops of the pipeline's events", 'JetStream hops')).toContain(

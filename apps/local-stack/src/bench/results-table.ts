@@ -187,7 +187,7 @@ export function renderResultsTable(results: BenchResults): string {
     ]);
     rows.push([
       'JetStream publish rate, pipelined',
-      perSecond(nats.jetStreamPipelinedPerSecond),
+      `${perSecond(nats.jetStreamPipelinedPerSecond)} (median of ${nats.jetStreamPipelinedWindows.map(perSecond).join(', ')})`,
       'limit',
       '',
       `${nats.parameters.pipelineWindow} in flight`,
