@@ -72,6 +72,17 @@ describe("the results table's event hops", () => {
         },
       },
     },
+    throughput: {
+      parameters: { sessions: 32, framesPerSession: 1500, frameBytes: 256 },
+      eventsPerSecond: 10_000,
+      upstreamAtWork: null,
+      cpuPercent: {},
+      consumersAtEnd: {},
+      normalizer: {},
+      projectionWork: {},
+      projection: { backlogAtStart: 0, backlogAtEnd: 0, waitedMs: 0, eventsPerSecond: 0 },
+      perEvent: { cpuMicros: {}, runQueueMicros: {}, nats: null },
+    },
   } as unknown as BenchResults;
   const lines = renderResultsTable(results).split('\n');
   const rowAfter = (figure: string, label: string) =>
@@ -81,6 +92,11 @@ describe("the results table's event hops", () => {
     expect(lines.find((line) => line.startsWith('JetStream publish rate, pipelined'))).toContain(
       '30,000/s (median of 33,000/s, 30,000/s, 24,000/s)',
     );
+  });
+
+  it("divides the pipeline's events/s by the hops' beside the ratio to JetStream's rate", () => {
+    expect(lines.find((line) => line.startsWith('(2) … ÷ JetStream pipelined rate'))).toContain('0.333');
+    expect(lines.find((line) => line.startsWith("(2) … ÷ the pipeline's JetStream hops"))).toContain('0.5 ');
   });
 
   it('prices the hops against the pipelined publish rate and names each stage', () => {
