@@ -33,6 +33,8 @@ export interface BenchResults {
   nats?: NatsLimits & {
     parameters: Record<string, number>;
     eventHops?: EventHops & { parameters: Record<string, number> };
+    /** The same, the source paced at the rate the throughput run delivered. */
+    eventHopsAtPipelineRate?: EventHops & { parameters: Record<string, number> };
   };
   latency?: RepeatedRuns<AddedLatency>;
   /** The PostgreSQL projection catching up after (1), before anything else is measured. */

@@ -11,7 +11,7 @@
  * - `sink`, as a gateway: reads the events stream through an ordered consumer and notes each arrival.
  */
 import { Header, natsNames, sessionIdOfSubject } from '@lap/contracts';
-import { DurableWorker, NatsClient, type WorkItem } from '@lap/messaging';
+import { DurableWorker, NatsClient, sleep, type WorkItem } from '@lap/messaging';
 import { DeliverPolicy } from '@nats-io/jetstream';
 
 /** What the three stages carry, and where. */
@@ -23,6 +23,8 @@ export interface EventHopsLoad {
   recordsPerSession: number;
   /** Events per raw record, on average: records hold the whole part or one more, spread evenly. */
   eventsPerRecord: number;
+  /** Events per second the source appends at; absent: as fast as each session's appends are acked. */
+  eventsPerSecond?: number;
   /** A raw record's bytes for each of its events (a Cursor frame in the record's JSON). */
   recordBytesPerEvent: number;
   eventBytes: number;
@@ -86,10 +88,17 @@ async function runStage(settings: EventHopsStageSettings): Promise<void> {
   const event = new Uint8Array(settings.eventBytes);
 
   const source = () => {
-    for (const sessionId of sessionIds) {
+    const startedAt = now();
+    // Paced: each session's records fall due evenly, the sessions' offset from one another.
+    const recordEveryMs = settings.eventsPerSecond
+      ? (1000 * settings.sessions * settings.eventsPerRecord) / settings.eventsPerSecond
+      : 0;
+    for (const [i, sessionId] of sessionIds.entries()) {
       void (async () => {
         let lastSeq = 0;
         for (let n = 0; n < settings.recordsPerSession && !stopping.signal.aborted; n++) {
+          const dueIn = startedAt + recordEveryMs * (n + i / settings.sessions) - now();
+          if (dueIn > 1) await sleep(dueIn);
           const events = eventsInRecord(n, settings.eventsPerRecord);
           const ack = await client.publisher.publish(
             names.raw(sessionId),

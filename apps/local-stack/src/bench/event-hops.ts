@@ -56,6 +56,7 @@ export async function measureEventHops(settings: EventHopsSettings): Promise<Eve
       sessions: settings.sessions,
       recordsPerSession: settings.recordsPerSession,
       eventsPerRecord: settings.eventsPerRecord,
+      ...(settings.eventsPerSecond ? { eventsPerSecond: settings.eventsPerSecond } : {}),
       recordBytesPerEvent: settings.recordBytesPerEvent,
       eventBytes: settings.eventBytes,
     };

@@ -255,17 +255,27 @@ async function runPlatformMeasurements(
       recordBytesPerEvent: options.frameBytes + FRAME_ENVELOPE_BYTES,
       eventBytes,
     };
-    const hops = await attempt(results, 'nats: event hops', () =>
-      measureEventHops({
-        natsUrl: natsUrl!,
-        prefix: `${prefix}_hops`,
-        natsPid,
-        natsMonitoringUrl,
-        timeoutMs: 120_000,
+    const hopsAt = (name: string, load: typeof parameters & { eventsPerSecond?: number }) =>
+      attempt(results, name, () =>
+        measureEventHops({
+          natsUrl: natsUrl!,
+          prefix: `${prefix}_hops`,
+          natsPid,
+          natsMonitoringUrl,
+          timeoutMs: 120_000,
+          ...load,
+        }),
+      ).then((hops) => (hops ? { ...hops, parameters: load } : undefined));
+    results.nats.eventHops = await hopsAt('nats: event hops', parameters);
+    // Again at the pipeline's own rate: what the hops cost per event at its pace, so that what the
+    // services add is a difference at one rate (at a lower rate fewer messages share a wake-up).
+    const pipelineRate = results.throughput?.eventsPerSecond;
+    if (pipelineRate) {
+      results.nats.eventHopsAtPipelineRate = await hopsAt('nats: event hops at the pipeline rate', {
         ...parameters,
-      }),
-    );
-    if (hops) results.nats.eventHops = { ...hops, parameters };
+        eventsPerSecond: Math.round(pipelineRate),
+      });
+    }
   }
   // Last on this stack: its sessions never end, and would weigh on every later figure.
   if (wants('runner-sessions')) {

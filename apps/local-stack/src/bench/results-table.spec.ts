@@ -71,6 +71,13 @@ describe("the results table's event hops", () => {
           eventBytes: 456,
         },
       },
+      eventHopsAtPipelineRate: {
+        eventsPerSecond: 9_950,
+        whileSourceAppended: 9_950,
+        cpuMicros: { source: 12, relay: 36, sink: 20, 'nats-server': 35 },
+        nats: null,
+        parameters: { eventsPerSecond: 10_000 },
+      },
     },
     throughput: {
       parameters: { sessions: 32, framesPerSession: 1500, frameBytes: 256 },
@@ -97,6 +104,15 @@ describe("the results table's event hops", () => {
   it("divides the pipeline's events/s by the hops' beside the ratio to JetStream's rate", () => {
     expect(lines.find((line) => line.startsWith('(2) … ÷ JetStream pipelined rate'))).toContain('0.333');
     expect(lines.find((line) => line.startsWith("(2) … ÷ the pipeline's JetStream hops"))).toContain('0.5 ');
+  });
+
+  it("prices the hops at the pipeline's own rate beside the pipeline's CPU per event", () => {
+    expect(lines.find((line) => line.includes("… the JetStream hops' at this rate"))).toContain(
+      '103 µs: source 12, relay 36, sink 20, nats-server 35',
+    );
+    expect(lines.find((line) => line.includes("… the JetStream hops' at this rate"))).toContain(
+      '9,950/s (paced at 10,000/s)',
+    );
   });
 
   it('prices the hops against the pipelined publish rate and names each stage', () => {

@@ -95,14 +95,19 @@ function natsTrafficRow(nats: NatsTrafficPerEvent | null): Row {
   ];
 }
 
-/** The pipeline's JetStream hops with no work between them: the part of the gap that is the design's. */
-function eventHopsRows(
-  hops: NonNullable<NonNullable<BenchResults['nats']>['eventHops']>,
-  pipelined: number,
-): Row[] {
-  const p = hops.parameters;
+type EventHopsResult = NonNullable<NonNullable<BenchResults['nats']>['eventHops']>;
+
+/** The hops' CPU per event, each stage's and the bench's own server's. */
+function hopsCpuText(hops: EventHopsResult): string {
   const cpu = Object.values(hops.cpuMicros).reduce((sum, micros) => sum + micros, 0);
   const each = Object.entries(hops.cpuMicros).map(([name, micros]) => `${name} ${Math.round(micros)}`);
+  const unpriced = 'nats-server' in hops.cpuMicros ? '' : ' (the server not priced: --nats-url)';
+  return `${Math.round(cpu)} µs: ${each.join(', ')}${unpriced}`;
+}
+
+/** The pipeline's JetStream hops with no work between them: the part of the gap that is the design's. */
+function eventHopsRows(hops: EventHopsResult, pipelined: number): Row[] {
+  const p = hops.parameters;
   return [
     [
       "JetStream hops of the pipeline's events",
@@ -121,13 +126,7 @@ function eventHopsRows(
       '',
       '',
     ],
-    [
-      '    CPU per event',
-      `${Math.round(cpu)} µs: ${each.join(', ')}${'nats-server' in hops.cpuMicros ? '' : ' (the server not priced: --nats-url)'}`,
-      '',
-      '',
-      'runner, normalizer, gateway stand-ins',
-    ],
+    ['    CPU per event', hopsCpuText(hops), '', '', 'runner, normalizer, gateway stand-ins'],
     natsTrafficRow(hops.nats),
   ];
 }
@@ -277,6 +276,16 @@ export function renderResultsTable(results: BenchResults): string {
     rows.push(['    gateway projection', projectionWorkList(throughput.projectionWork), '', '', '']);
     rows.push(projectionRow('    projection catch-up after (2)', throughput.projection));
     rows.push(...workRows(throughput.perEvent, 'prompts → projection caught up'));
+    const pacedHops = nats?.eventHopsAtPipelineRate;
+    if (pacedHops) {
+      rows.push([
+        "    … the JetStream hops' at this rate",
+        hopsCpuText(pacedHops),
+        '',
+        '',
+        `${perSecond(pacedHops.eventsPerSecond)} (paced at ${perSecond(pacedHops.parameters.eventsPerSecond)})`,
+      ]);
+    }
   }
   if (runnerSessions) {
     const last = runnerSessions.steps[runnerSessions.steps.length - 1];
