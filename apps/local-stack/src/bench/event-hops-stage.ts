@@ -89,15 +89,15 @@ async function runStage(settings: EventHopsStageSettings): Promise<void> {
 
   const source = () => {
     const startedAt = now();
-    // Paced: each session's records fall due evenly, the sessions' offset from one another.
+    // Paced: every session's records fall due together, as the emulator's runs write on the same timer ticks.
     const recordEveryMs = settings.eventsPerSecond
       ? (1000 * settings.sessions * settings.eventsPerRecord) / settings.eventsPerSecond
       : 0;
-    for (const [i, sessionId] of sessionIds.entries()) {
+    for (const sessionId of sessionIds) {
       void (async () => {
         let lastSeq = 0;
         for (let n = 0; n < settings.recordsPerSession && !stopping.signal.aborted; n++) {
-          const dueIn = startedAt + recordEveryMs * (n + i / settings.sessions) - now();
+          const dueIn = startedAt + recordEveryMs * n - now();
           if (dueIn > 1) await sleep(dueIn);
           const events = eventsInRecord(n, settings.eventsPerRecord);
           const ack = await client.publisher.publish(
