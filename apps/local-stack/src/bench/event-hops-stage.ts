@@ -40,7 +40,7 @@ export type ToStage = { type: 'start' } | { type: 'report' };
 /** What a stage tells the bench. */
 export type FromStage =
   | { type: 'ready' }
-  /** The sink has every event. */
+  /** The sink has every event, or the relay has relayed every record. */
   | { type: 'done' }
   /** A publish, an ack or a read failed: the figure would not be the hops'. */
   | { type: 'failed'; message: string }
@@ -70,10 +70,18 @@ interface Queued {
 }
 
 async function runStage(settings: EventHopsStageSettings): Promise<void> {
-  const client = await NatsClient.connect({ url: settings.natsUrl, name: `bench-hops-${settings.role}` });
-  const names = natsNames(settings.prefix);
-  const tally = { records: 0, events: 0, arrivalsMs: [] as number[], lastAppendAtMs: 0 };
   const stopping = new AbortController();
+  // The bench gone (done, or killed), the stage goes too, even before it is connected.
+  let closeClient = () => Promise.resolve();
+  process.on('disconnect', () => {
+    stopping.abort();
+    void closeClient().finally(() => process.exit(0));
+  });
+  const client = await NatsClient.connect({ url: settings.natsUrl, name: `bench-hops-${settings.role}` });
+  closeClient = () => client.close();
+  const names = natsNames(settings.prefix);
+  // Records appended (source) or relayed (relay); events relayed (relay) or received (sink).
+  const tally = { records: 0, events: 0, arrivalsMs: [] as number[], lastAppendAtMs: 0 };
   // Once the bench has gone (its run ended, its streams deleted), what is left to tell is dropped.
   const send = (message: FromStage) => {
     if (process.connected) process.send?.(message, undefined, {}, () => undefined);
@@ -87,7 +95,8 @@ async function runStage(settings: EventHopsStageSettings): Promise<void> {
   );
   const event = new Uint8Array(settings.eventBytes);
 
-  const source = () => {
+  // Each role sets up what it needs before the bench starts the clock, and answers how to start.
+  const source = async () => () => {
     const startedAt = now();
     // Paced: every session's records fall due together, as the emulator's runs write on the same timer ticks.
     const recordEveryMs = settings.eventsPerSecond
@@ -127,26 +136,28 @@ async function runStage(settings: EventHopsStageSettings): Promise<void> {
     }
   };
 
-  const relay = () => {
+  const relay = async () => {
+    const records = settings.sessions * settings.recordsPerSession;
     const lastEventSeq = new Map<string, number>();
     const lanes = new Map<string, Queued[]>();
     const relayRun = async (sessionId: string, run: WorkItem[]) => {
       const subject = names.events(sessionId);
-      let number = 0;
+      let eventNumber = 0;
       const publish = (expectLastSubjectSeq?: number) => {
-        number++;
+        eventNumber++;
         return client.publisher.publish(subject, event, {
-          msgId: `${sessionId}-${lastEventSeq.get(subject) ?? 0}-${number}`,
+          msgId: `${sessionId}-${lastEventSeq.get(subject) ?? 0}-${eventNumber}`,
           expectLastSubjectSeq,
           headers: {
             [Header.SessionId]: sessionId,
-            [Header.EventId]: `sevt_${String(number).padStart(26, '0')}`,
+            [Header.EventId]: `sevt_${String(eventNumber).padStart(26, '0')}`,
             [Header.EventType]: 'agent.message',
-            [Header.EventNumber]: String(number),
+            [Header.EventNumber]: String(eventNumber),
           },
           timeoutMs: PUBLISH_TIMEOUT_MS,
         });
       };
+      // A record's size says how many events it holds: the source sizes it so (at least one each).
       const count = run.reduce((sum, item) => sum + item.data.length / settings.recordBytesPerEvent, 0);
       const first = await publish(lastEventSeq.get(subject) ?? 0);
       const rest = await Promise.all(Array.from({ length: count - 1 }, () => publish()));
@@ -154,6 +165,7 @@ async function runStage(settings: EventHopsStageSettings): Promise<void> {
       await Promise.all(run.map((item) => item.ack()));
       tally.records += run.length;
       tally.events += 1 + rest.length;
+      if (tally.records === records) send({ type: 'done' });
     };
     const drain = async (sessionId: string, lane: Queued[]) => {
       while (lane.length > 0) {
@@ -173,49 +185,44 @@ async function runStage(settings: EventHopsStageSettings): Promise<void> {
       { stream: names.streams.raw, durable: 'hops', ackWaitMs: 30_000, concurrency: 256 },
       (message, error) => fail(new Error(`${message}: ${(error as Error).message}`)),
     );
-    void worker
-      .ensureConsumer()
-      .then(() =>
-        worker.start(
-          (item) =>
-            new Promise<void>((done, failed) => {
-              // Resolves once the record is relayed, so the worker counts it in flight until then.
-              const sessionId = sessionIdOfSubject(item.subject);
-              const lane = lanes.get(sessionId);
-              if (lane) return void lane.push({ item, done, failed });
-              const started: Queued[] = [{ item, done, failed }];
-              lanes.set(sessionId, started);
-              void drain(sessionId, started);
-            }),
-        ),
-      )
-      .catch(fail);
+    await worker.ensureConsumer();
     stopping.signal.addEventListener('abort', () => void worker.stop());
+    return () =>
+      worker.start(
+        (item) =>
+          new Promise<void>((done, failed) => {
+            // Resolves once the record is relayed, so the worker counts it in flight until then.
+            const sessionId = sessionIdOfSubject(item.subject);
+            const lane = lanes.get(sessionId);
+            if (lane) return void lane.push({ item, done, failed });
+            const started: Queued[] = [{ item, done, failed }];
+            lanes.set(sessionId, started);
+            void drain(sessionId, started);
+          }),
+      );
   };
 
-  const sink = () => {
+  // Reads from the start: nothing arrives before the source starts.
+  const sink = async () => {
     const expected = eventsCarried(settings);
+    const consumer = await client.js.consumers.get(names.streams.events, {
+      deliver_policy: DeliverPolicy.All,
+    });
+    const messages = await consumer.consume();
+    stopping.signal.addEventListener('abort', () => void messages.close());
     void (async () => {
-      const consumer = await client.js.consumers.get(names.streams.events, {
-        deliver_policy: DeliverPolicy.All,
-      });
-      const messages = await consumer.consume();
-      stopping.signal.addEventListener('abort', () => void messages.close());
       for await (const _message of messages) {
         tally.arrivalsMs.push(now());
         if (++tally.events === expected) send({ type: 'done' });
       }
     })().catch(fail);
+    return () => undefined;
   };
 
-  const start = { source, relay, sink }[settings.role];
+  const start = await { source, relay, sink }[settings.role]();
   process.on('message', (message: ToStage) => {
     if (message.type === 'start') start();
     if (message.type === 'report') send({ type: 'report', ...tally });
-  });
-  process.on('disconnect', () => {
-    stopping.abort();
-    void client.close().finally(() => process.exit(0));
   });
   send({ type: 'ready' });
 }

@@ -50,31 +50,22 @@ export async function measureEventHops(settings: EventHopsSettings): Promise<Eve
   const stages = new Map<StageName, Stage>();
   try {
     await ensureStreams(admin.jsm, names, ['raw', 'events']);
-    const load: EventHopsLoad = {
-      natsUrl: settings.natsUrl,
-      prefix: settings.prefix,
-      sessions: settings.sessions,
-      recordsPerSession: settings.recordsPerSession,
-      eventsPerRecord: settings.eventsPerRecord,
-      ...(settings.eventsPerSecond ? { eventsPerSecond: settings.eventsPerSecond } : {}),
-      recordBytesPerEvent: settings.recordBytesPerEvent,
-      eventBytes: settings.eventBytes,
-    };
+    const { timeoutMs, natsPid, natsMonitoringUrl, ...load } = settings;
     for (const role of STAGES) stages.set(role, await Stage.fork({ role, ...load }));
     const stage = (name: StageName) => stages.get(name)!;
     const expected = eventsCarried(load);
-    const before = usageOf(stages, settings.natsPid);
-    const trafficBefore = settings.natsMonitoringUrl
-      ? await readNatsTraffic(settings.natsMonitoringUrl)
-      : null;
+    const before = usageOf(stages, natsPid);
+    const trafficBefore = natsMonitoringUrl ? await readNatsTraffic(natsMonitoringUrl) : null;
     const startedAt = Date.now();
-    const done = Promise.race([stage('sink').next('done'), ...STAGES.map((name) => stage(name).failure())]);
+    // Done when the sink has every event and the relay has counted every record it relayed.
+    const done = Promise.race([
+      Promise.all([stage('sink').next('done'), stage('relay').next('done')]),
+      ...STAGES.map((name) => stage(name).failure()),
+    ]);
     for (const role of STAGES) stage(role).tell({ type: 'start' });
-    await withTimeout(`${expected} events through the hops`, done, settings.timeoutMs);
-    const after = usageOf(stages, settings.natsPid);
-    const trafficAfter = settings.natsMonitoringUrl
-      ? await readNatsTraffic(settings.natsMonitoringUrl)
-      : null;
+    await withTimeout(`${expected} events through the hops`, done, timeoutMs);
+    const after = usageOf(stages, natsPid);
+    const trafficAfter = natsMonitoringUrl ? await readNatsTraffic(natsMonitoringUrl) : null;
 
     const [source, relay, sink] = await Promise.all(STAGES.map((name) => stage(name).report()));
     const records = settings.sessions * settings.recordsPerSession;
@@ -121,13 +112,16 @@ function usageOf(stages: Map<StageName, Stage>, natsPid?: number): Map<string, P
 
 /** A forked stage process and the one conversation the bench has with it. */
 class Stage {
-  private constructor(private readonly child: ChildProcess) {}
+  private constructor(
+    private readonly child: ChildProcess,
+    private readonly role: string,
+  ) {}
 
   static async fork(settings: EventHopsStageSettings): Promise<Stage> {
     const child = fork(STAGE_SCRIPT, [JSON.stringify(settings)], {
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     });
-    const stage = new Stage(child);
+    const stage = new Stage(child, settings.role);
     try {
       await withTimeout(`the ${settings.role} stage starting`, stage.next('ready'), 15_000);
     } catch (error) {
@@ -171,7 +165,9 @@ class Stage {
         resolve(message as Extract<FromStage, { type: T }>);
       };
       this.child.on('message', onMessage);
-      this.child.once('exit', (code) => reject(new Error(`a bench stage exited (${code}) before answering`)));
+      this.child.once('exit', (code) =>
+        reject(new Error(`the ${this.role} stage exited (${code}) before it said ${type}`)),
+      );
     });
   }
 }

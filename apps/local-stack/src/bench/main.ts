@@ -255,23 +255,30 @@ async function runPlatformMeasurements(
       recordBytesPerEvent: options.frameBytes + FRAME_ENVELOPE_BYTES,
       eventBytes,
     };
-    const hopsAt = (name: string, load: typeof parameters & { eventsPerSecond?: number }) =>
-      attempt(results, name, () =>
+    const hopsAt = (
+      name: string,
+      streams: string,
+      load: typeof parameters & { eventsPerSecond?: number },
+    ) => {
+      const events = load.sessions * load.recordsPerSession * load.eventsPerRecord;
+      const pacedMs = load.eventsPerSecond ? (events / load.eventsPerSecond) * 1000 : 0;
+      return attempt(results, name, () =>
         measureEventHops({
           natsUrl: natsUrl!,
-          prefix: `${prefix}_hops`,
+          prefix: `${prefix}_${streams}`,
           natsPid,
           natsMonitoringUrl,
-          timeoutMs: 120_000,
+          timeoutMs: 120_000 + 2 * pacedMs,
           ...load,
         }),
       ).then((hops) => (hops ? { ...hops, parameters: load } : undefined));
-    results.nats.eventHops = await hopsAt('nats: event hops', parameters);
+    };
+    results.nats.eventHops = await hopsAt('nats: event hops', 'hops', parameters);
     // Again at the pipeline's own rate: what the hops cost per event at its pace, so that what the
     // services add is a difference at one rate (at a lower rate fewer messages share a wake-up).
     const pipelineRate = results.throughput?.eventsPerSecond;
     if (pipelineRate) {
-      results.nats.eventHopsAtPipelineRate = await hopsAt('nats: event hops at the pipeline rate', {
+      results.nats.eventHopsAtPipelineRate = await hopsAt('nats: event hops at the pipeline rate', 'paced', {
         ...parameters,
         eventsPerSecond: Math.round(pipelineRate),
       });

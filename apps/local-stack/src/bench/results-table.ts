@@ -258,7 +258,7 @@ export function renderResultsTable(results: BenchResults): string {
         `${round(throughput.eventsPerSecond / hops.eventsPerSecond, 3)}`,
         '',
         '',
-        'what the services do besides passing events on',
+        'the rest: the services, PostgreSQL, the harness',
       ]);
     }
     rows.push(['    CPU at saturation', cpuList(throughput.cpuPercent), '', '', '100% = one core']);
