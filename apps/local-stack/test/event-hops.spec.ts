@@ -1,4 +1,4 @@
-import { measureEventHops } from '../src/bench/event-hops';
+import { measureEventHops, type EventHopsSettings } from '../src/bench/event-hops';
 import { createTestNats, type TestNats } from '@lap/testing';
 
 describe("the bench's event hops (the pipeline's JetStream hops with no work between them)", () => {
@@ -8,18 +8,23 @@ describe("the bench's event hops (the pipeline's JetStream hops with no work bet
   });
   afterAll(() => nats?.cleanup());
 
-  it('carries every record and event of every session through three processes, and removes its streams', async () => {
-    // measureEventHops throws when the stages carried more or fewer records or events than asked.
-    const hops = await measureEventHops({
+  /** A small load on the shared server, under streams of its own (`streams`). */
+  const hopsWith = (streams: string, load: Partial<EventHopsSettings>) =>
+    measureEventHops({
       natsUrl: nats.url,
-      prefix: `${nats.prefix}_hops`,
+      prefix: `${nats.prefix}_${streams}`,
       sessions: 3,
       recordsPerSession: 40,
       eventsPerRecord: 2.5,
       recordBytesPerEvent: 200,
       eventBytes: 300,
       timeoutMs: 30_000,
+      ...load,
     });
+
+  it('carries every record and event of every session through three processes, and removes its streams', async () => {
+    // measureEventHops throws when the stages carried more or fewer records or events than asked.
+    const hops = await hopsWith('hops', {});
 
     expect(hops.eventsPerSecond).toBeGreaterThan(0);
     expect(Object.keys(hops.cpuMicros).sort()).toEqual(['relay', 'sink', 'source']);
@@ -33,16 +38,11 @@ describe("the bench's event hops (the pipeline's JetStream hops with no work bet
   });
 
   it('paces the source when asked, so the events arrive no faster than the rate given', async () => {
-    const hops = await measureEventHops({
-      natsUrl: nats.url,
-      prefix: `${nats.prefix}_paced`,
+    const hops = await hopsWith('paced', {
       sessions: 4,
       recordsPerSession: 30,
       eventsPerRecord: 2,
       eventsPerSecond: 400,
-      recordBytesPerEvent: 200,
-      eventBytes: 300,
-      timeoutMs: 30_000,
     });
 
     // 240 events at 400/s take about 0.6 s; unpaced, these stages carry them in a fraction of that.
