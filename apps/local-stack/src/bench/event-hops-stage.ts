@@ -98,7 +98,8 @@ async function runStage(settings: EventHopsStageSettings): Promise<void> {
   // Each role sets up what it needs before the bench starts the clock, and answers how to start.
   const source = async () => () => {
     const startedAt = now();
-    // Paced: every session's records fall due together, as the emulator's runs write on the same timer ticks.
+    // Paced: every session's records fall due together, as the emulator's runs write on the same
+    // timer ticks (spread out, they would share fewer wake-ups than the pipeline's do).
     const recordEveryMs = settings.eventsPerSecond
       ? (1000 * settings.sessions * settings.eventsPerRecord) / settings.eventsPerSecond
       : 0;

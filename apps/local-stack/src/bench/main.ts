@@ -18,6 +18,7 @@ import { formatProfileSummary, summarizeProfileDir } from './cpu-profile-summary
 import { measureFanout } from './fanout-delay';
 import { GatewayApi } from './gateway-api';
 import { measureEventHops } from './event-hops';
+import { eventsCarried } from './event-hops-stage';
 import { measureNatsLimits } from './nats-limits';
 import { readNatsServerGoMaxProcs } from './nats-traffic';
 import { deletePrefixedStreams } from './prefixed-streams';
@@ -260,17 +261,17 @@ async function runPlatformMeasurements(
       streams: string,
       load: typeof parameters & { eventsPerSecond?: number },
     ) => {
-      const events = load.sessions * load.recordsPerSession * load.eventsPerRecord;
-      const pacedMs = load.eventsPerSecond ? (events / load.eventsPerSecond) * 1000 : 0;
+      const settings = {
+        natsUrl: natsUrl!,
+        prefix: `${prefix}_${streams}`,
+        natsPid,
+        natsMonitoringUrl,
+        ...load,
+      };
+      // Paced, the run lasts as long as its events take at that rate.
+      const pacedMs = load.eventsPerSecond ? (eventsCarried(settings) / load.eventsPerSecond) * 1000 : 0;
       return attempt(results, name, () =>
-        measureEventHops({
-          natsUrl: natsUrl!,
-          prefix: `${prefix}_${streams}`,
-          natsPid,
-          natsMonitoringUrl,
-          timeoutMs: 120_000 + 2 * pacedMs,
-          ...load,
-        }),
+        measureEventHops({ ...settings, timeoutMs: 120_000 + 2 * pacedMs }),
       ).then((hops) => (hops ? { ...hops, parameters: load } : undefined));
     };
     results.nats.eventHops = await hopsAt('nats: event hops', 'hops', parameters);

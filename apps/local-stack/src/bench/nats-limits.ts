@@ -33,7 +33,10 @@ export interface NatsLimits {
   jetStreamAckWork: WorkPerEvent | null;
   /** JetStream publishes/s, one at a time (each waits for its ack: the runner's per-session pattern). */
   jetStreamSequentialPerSecond: number;
-  /** JetStream publishes/s with `pipelineWindow` in flight: the server's limit on this machine (the median window). */
+  /**
+   * JetStream publishes/s with `pipelineWindow` in flight: the server's limit on this machine (the
+   * median window).
+   */
   jetStreamPipelinedPerSecond: number;
   /** Each window's rate, in the order measured. */
   jetStreamPipelinedWindows: number[];
