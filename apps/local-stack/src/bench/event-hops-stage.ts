@@ -51,6 +51,11 @@ export function eventsInRecord(n: number, eventsPerRecord: number): number {
   return Math.floor((n + 1) * eventsPerRecord) - Math.floor(n * eventsPerRecord);
 }
 
+/** Raw records the stages carry in all. */
+export function recordsCarried(load: EventHopsLoad): number {
+  return load.sessions * load.recordsPerSession;
+}
+
 /** Events the stages carry in all. */
 export function eventsCarried(load: EventHopsLoad): number {
   return load.sessions * Math.floor(load.recordsPerSession * load.eventsPerRecord);
@@ -138,7 +143,7 @@ async function runStage(settings: EventHopsStageSettings): Promise<void> {
   };
 
   const relay = async () => {
-    const records = settings.sessions * settings.recordsPerSession;
+    const records = recordsCarried(settings);
     const lastEventSeq = new Map<string, number>();
     const lanes = new Map<string, Queued[]>();
     const relayRun = async (sessionId: string, run: WorkItem[]) => {

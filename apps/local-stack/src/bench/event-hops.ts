@@ -5,6 +5,7 @@ import { ensureStreams, NatsClient } from '@lap/messaging';
 import { withTimeout } from './bounded';
 import {
   eventsCarried,
+  recordsCarried,
   type EventHopsLoad,
   type EventHopsStageSettings,
   type FromStage,
@@ -12,7 +13,7 @@ import {
 } from './event-hops-stage';
 import { readNatsTraffic, trafficPerEvent, type NatsTrafficPerEvent } from './nats-traffic';
 import { readProcessUsage, type ProcessUsage } from './process-usage';
-import { saturationWindows, type TimeWindow } from './saturation-window';
+import { arrivalsPerSecond, saturationWindows } from './saturation-window';
 import { REPO_ROOT } from './service-process';
 
 export interface EventHopsSettings extends EventHopsLoad {
@@ -68,7 +69,7 @@ export async function measureEventHops(settings: EventHopsSettings): Promise<Eve
     const trafficAfter = natsMonitoringUrl ? await readNatsTraffic(natsMonitoringUrl) : null;
 
     const [source, relay, sink] = await Promise.all(STAGES.map((name) => stage(name).report()));
-    const records = settings.sessions * settings.recordsPerSession;
+    const records = recordsCarried(load);
     if (source.records !== records || relay.records !== records || relay.events !== expected) {
       throw new Error(
         `the hops carried ${source.records} records and relayed ${relay.records} with ${relay.events} events; ` +
@@ -83,8 +84,10 @@ export async function measureEventHops(settings: EventHopsSettings): Promise<Eve
       if (start && end) cpuMicros[name] = ((end.cpuSeconds - start.cpuSeconds) * 1e6) / expected;
     }
     return {
-      eventsPerSecond: rateWithin(arrivals, windows.whole),
-      whileSourceAppended: windows.upstreamAtWork ? rateWithin(arrivals, windows.upstreamAtWork) : null,
+      eventsPerSecond: arrivalsPerSecond(arrivals, windows.whole),
+      whileSourceAppended: windows.upstreamAtWork
+        ? arrivalsPerSecond(arrivals, windows.upstreamAtWork)
+        : null,
       cpuMicros,
       nats: trafficBefore && trafficAfter ? trafficPerEvent(trafficBefore, trafficAfter, expected) : null,
     };
@@ -94,13 +97,6 @@ export async function measureEventHops(settings: EventHopsSettings): Promise<Eve
     await admin.jsm.streams.delete(names.streams.events).catch(() => undefined);
     await admin.close();
   }
-}
-
-/** Arrivals per second within `window`. */
-function rateWithin(sortedArrivals: number[], window: TimeWindow): number {
-  const seconds = (window.to - window.from) / 1000;
-  if (seconds <= 0) return 0;
-  return sortedArrivals.filter((ms) => ms >= window.from && ms <= window.to).length / seconds;
 }
 
 function usageOf(stages: Map<StageName, Stage>, natsPid?: number): Map<string, ProcessUsage | null> {

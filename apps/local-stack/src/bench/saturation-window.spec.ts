@@ -1,4 +1,4 @@
-import { saturationWindows } from './saturation-window';
+import { arrivalsPerSecond, saturationWindows } from './saturation-window';
 
 describe('saturationWindows', () => {
   const arrivals = Array.from({ length: 101 }, (_, i) => 1_000 + i * 10); // 1000 … 2000 ms
@@ -22,5 +22,15 @@ describe('saturationWindows', () => {
 
   it('falls back to the run’s start and end without arrivals', () => {
     expect(saturationWindows([], undefined, { from: 1, to: 9 }).whole).toEqual({ from: 1, to: 9 });
+  });
+});
+
+describe('arrivalsPerSecond', () => {
+  it('counts the arrivals inside the window, its edges included, per second of it', () => {
+    expect(arrivalsPerSecond([0, 1000, 1500, 2000, 3000], { from: 1000, to: 2000 })).toBe(3);
+  });
+
+  it('is 0 for an empty window', () => {
+    expect(arrivalsPerSecond([5], { from: 5, to: 5 })).toBe(0);
   });
 });

@@ -36,3 +36,9 @@ export function saturationWindows(
         : null;
   return { whole: { from, to }, upstreamAtWork };
 }
+
+/** Arrivals per second within `window` (0 for an empty window). */
+export function arrivalsPerSecond(sortedArrivals: readonly number[], { from, to }: TimeWindow): number {
+  if (to <= from) return 0;
+  return sortedArrivals.filter((ms) => ms >= from && ms <= to).length / ((to - from) / 1000);
+}

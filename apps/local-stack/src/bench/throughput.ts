@@ -3,7 +3,7 @@ import { consumerBacklogs, type ConsumerBacklog } from './consumer-backlog';
 import { countersSince, normalizerCounters, projectionCounters } from './service-counters';
 import { benchPrompt } from './gateway-api';
 import { waitForProjection, type ProjectionCatchUp } from './projection-lag';
-import { saturationWindows, type TimeWindow } from './saturation-window';
+import { arrivalsPerSecond, saturationWindows, type TimeWindow } from './saturation-window';
 import { openWatchedSessions, promptSessions, waitUntilIdle } from './watched-sessions';
 import { WorkMeter, type WorkPerEvent } from './work-per-event';
 
@@ -79,8 +79,7 @@ export async function measureThroughput(
   const price = ({ from, to }: TimeWindow): PricedWindow => ({
     from,
     to,
-    eventsPerSecond:
-      to > from ? arrivals.filter((t) => t >= from && t <= to).length / ((to - from) / 1000) : 0,
+    eventsPerSecond: arrivalsPerSecond(arrivals, { from, to }),
     cpuPercent: ctx.usage.cpuPercentBetween(from, to),
   });
   const whole = price(windows.whole);
