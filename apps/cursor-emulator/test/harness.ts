@@ -53,9 +53,11 @@ export async function collectFrames(
   options: StreamRunOptions & { stopAfter?: number } = {},
 ): Promise<CursorFrame[]> {
   const frames: CursorFrame[] = [];
-  for await (const frame of client.streamRun(agentId, runId, options)) {
-    frames.push(frame);
-    if (options.stopAfter !== undefined && frames.length >= options.stopAfter) break;
+  for await (const batch of await client.openRunStream(agentId, runId, options)) {
+    frames.push(...batch);
+    if (options.stopAfter !== undefined && frames.length >= options.stopAfter) {
+      return frames.slice(0, options.stopAfter);
+    }
   }
   return frames;
 }
@@ -75,13 +77,16 @@ export async function followToEnd(
   while (connections < (options.maxConnections ?? 20)) {
     connections += 1;
     try {
-      for await (const frame of client.streamRun(agentId, runId, {
+      const stream = await client.openRunStream(agentId, runId, {
         lastEventId,
         idleTimeoutMs: options.idleTimeoutMs,
-      })) {
-        frames.push(frame);
-        if (frame.id) lastEventId = frame.id;
-        if (frame.event === 'result') sawResult = true;
+      });
+      for await (const batch of stream) {
+        for (const frame of batch) {
+          frames.push(frame);
+          if (frame.id) lastEventId = frame.id;
+          if (frame.event === 'result') sawResult = true;
+        }
       }
     } catch (error) {
       failures.push(error);

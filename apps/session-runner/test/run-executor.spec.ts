@@ -1,5 +1,11 @@
 import { cursorFramesOf, Header, type CursorFrame, type UserMessageCommand } from '@lap/contracts';
-import { CursorApiError, type CursorClient, type Run, type StreamRunOptions } from '@lap/cursor-client';
+import {
+  CursorApiError,
+  type CursorClient,
+  type Run,
+  type RunFrameStream,
+  type StreamRunOptions,
+} from '@lap/cursor-client';
 import { RunExecutor } from '../src/runs/run-executor';
 import { SessionLog } from '../src/session-log/session-log';
 import type { SessionPosition } from '../src/session-log/session-position';
@@ -18,6 +24,17 @@ const command: UserMessageCommand = {
 
 const frame = (id: string | null, event: string, data: unknown = {}): CursorFrame => ({ id, event, data });
 
+/** A run's stream over frames as the test makes them, taken one at a time. */
+function frameStream(frames: AsyncGenerator<CursorFrame>): Pick<RunFrameStream, 'take' | 'close'> {
+  return {
+    take: async () => {
+      const next = await frames.next();
+      return next.done ? [] : [next.value];
+    },
+    close: () => void frames.return(undefined),
+  };
+}
+
 /**
  * A Cursor whose run stream ignores `Last-Event-ID` and replays the run from its start on every
  * connection, each connection going one frame further than the one before (then saying "reconnect").
@@ -31,12 +48,12 @@ class ReplayingCursor {
     frame('1700-4', 'result', { runId: 'run-1', status: 'FINISHED', text: 'Hello, world' }),
   ];
 
-  async *streamRun(
-    _agentId: string,
-    _runId: string,
-    options: StreamRunOptions = {},
-  ): AsyncGenerator<CursorFrame> {
+  async openRunStream(_agentId: string, _runId: string, options: StreamRunOptions = {}) {
     this.lastEventIds.push(options.lastEventId);
+    return frameStream(this.replay());
+  }
+
+  private async *replay(): AsyncGenerator<CursorFrame> {
     const upTo = this.lastEventIds.length;
     yield frame(null, 'status', { runId: 'run-1', status: 'RUNNING' });
     for (const next of this.frames.slice(0, upTo + 1)) yield next;
@@ -76,8 +93,12 @@ class CancellableCursor {
   }
 
   /** The run streams a frame every millisecond for 200 ms, or until it is cancelled. */
-  async *streamRun(): AsyncGenerator<CursorFrame> {
-    this.calls.push('streamRun');
+  async openRunStream() {
+    this.calls.push('openRunStream');
+    return frameStream(this.run());
+  }
+
+  private async *run(): AsyncGenerator<CursorFrame> {
     yield frame(null, 'status', { runId: 'run-1', status: 'RUNNING' });
     for (let i = 1; i <= 200 && !this.cancelled; i++) {
       yield frame(`1700-${i}`, 'assistant', { text: '.' });
@@ -154,7 +175,7 @@ describe('RunExecutor', () => {
     const cursor = new CancellableCursor();
     await executorFor(log, cursor).execute();
 
-    expect(cursor.calls).toEqual(['createAgent', 'cancelRun bc-1 run-1', 'streamRun']);
+    expect(cursor.calls).toEqual(['createAgent', 'cancelRun bc-1 run-1', 'openRunStream']);
     expect(raw.stored.at(-1)!.record).toMatchObject({ kind: 'run.settled', status: 'CANCELLED' });
     // The run's records carry the interrupt, for a runner resuming it; settled, the session is clear.
     expect(raw.stored[0].headers[Header.InterruptedBeforeRun]).toBe('true');
@@ -172,7 +193,7 @@ describe('RunExecutor', () => {
     await cursor.cancelRun('bc-1', 'run-1'); // by the runner that created it, before it died
     await executorFor(log, cursor).execute();
 
-    expect(cursor.calls).toEqual(['cancelRun bc-1 run-1', 'cancelRun bc-1 run-1', 'streamRun']);
+    expect(cursor.calls).toEqual(['cancelRun bc-1 run-1', 'cancelRun bc-1 run-1', 'openRunStream']);
     expect(raw.stored.at(-1)!.record).toMatchObject({ kind: 'run.settled', status: 'CANCELLED' });
     expect(warnings).toEqual([]);
   });
@@ -192,7 +213,7 @@ describe('RunExecutor', () => {
     const { raw, log } = openLog();
     const cursor = new CancellableCursor();
     await executorFor(log, cursor).execute();
-    expect(cursor.calls).toEqual(['createAgent', 'streamRun']);
+    expect(cursor.calls).toEqual(['createAgent', 'openRunStream']);
     expect(raw.stored.at(-1)!.record).toMatchObject({ kind: 'run.settled', status: 'FINISHED' });
   });
 });

@@ -95,7 +95,7 @@ async function streamServer(
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-describe('CursorClient.streamRun', () => {
+describe('CursorClient.openRunStream', () => {
   let close: (() => Promise<void>) | undefined;
   afterEach(async () => {
     await close?.();
@@ -120,8 +120,8 @@ describe('CursorClient.streamRun', () => {
     });
     close = server.close;
     const frames = [];
-    for await (const frame of server.client.streamRun('bc-1', 'run-1', { lastEventId: '1-1' }))
-      frames.push(frame);
+    for await (const batch of await server.client.openRunStream('bc-1', 'run-1', { lastEventId: '1-1' }))
+      frames.push(...batch);
     expect(path).toBe('/v1/agents/bc-1/runs/run-1/stream');
     expect(sentHeaders['last-event-id']).toBe('1-1');
     expect(Buffer.from(String(sentHeaders.authorization).replace('Basic ', ''), 'base64').toString()).toBe(
@@ -142,8 +142,8 @@ describe('CursorClient.streamRun', () => {
     const frames: unknown[] = [];
     const error = await caught(
       (async () => {
-        for await (const frame of server.client.streamRun('bc-1', 'run-1', { idleTimeoutMs: 30 }))
-          frames.push(frame);
+        for await (const batch of await server.client.openRunStream('bc-1', 'run-1', { idleTimeoutMs: 30 }))
+          frames.push(...batch);
       })(),
     );
     expect(frames).toHaveLength(1);
@@ -158,7 +158,7 @@ describe('CursorClient.streamRun', () => {
       );
     });
     close = server.close;
-    const error = await caught(server.client.streamRun('bc-1', 'run-1').next());
+    const error = await caught(server.client.openRunStream('bc-1', 'run-1'));
     expect(error).toBeInstanceOf(CursorApiError);
     expect(error).toMatchObject({ status: 410, code: 'stream_expired', retryAfterMs: 3000 });
     expect((error as Error).message).not.toContain(API_KEY);
@@ -173,14 +173,14 @@ describe('CursorClient.streamRun', () => {
     const frames: unknown[] = [];
     const cut = await caught(
       (async () => {
-        for await (const frame of server.client.streamRun('bc-1', 'run-1')) frames.push(frame);
+        for await (const batch of await server.client.openRunStream('bc-1', 'run-1')) frames.push(...batch);
       })(),
     );
     expect(frames).toHaveLength(1);
     expect(cut).toBeInstanceOf(CursorUnreachableError);
 
     await server.close();
-    const refused = await caught(server.client.streamRun('bc-1', 'run-1').next());
+    const refused = await caught(server.client.openRunStream('bc-1', 'run-1'));
     expect(refused).toBeInstanceOf(CursorUnreachableError);
     expect((refused as Error).message).toMatch(
       /^GET \/v1\/agents\/bc-1\/runs\/run-1\/stream: .*ECONNREFUSED/,
@@ -192,23 +192,18 @@ describe('CursorClient.streamRun', () => {
     const server = await streamServer((request, response) => {
       request.socket.once('close', () => (closed = true));
       response.writeHead(200, { 'content-type': 'text/event-stream' });
-      // Several frames in one write: those read ahead must not be handed out after the abort.
-      response.write('event: status\ndata: {}\n\n'.repeat(5));
+      response.write('event: status\ndata: {}\n\n');
+      // Read ahead while the caller is busy: not to be handed out after the abort.
+      setTimeout(() => response.write('event: status\ndata: {}\n\n'.repeat(5)), 10);
     });
     close = server.close;
     const caller = new AbortController();
     const reason = new Error('the session was interrupted');
-    const seen: unknown[] = [];
-    const error = await caught(
-      (async () => {
-        for await (const frame of server.client.streamRun('bc-1', 'run-1', { signal: caller.signal })) {
-          seen.push(frame);
-          caller.abort(reason);
-        }
-      })(),
-    );
-    expect(error).toBe(reason);
-    expect(seen).toHaveLength(1);
+    const stream = await server.client.openRunStream('bc-1', 'run-1', { signal: caller.signal });
+    expect(await stream.take()).toHaveLength(1);
+    await sleep(50);
+    caller.abort(reason);
+    expect(await caught(stream.take())).toBe(reason);
     for (let i = 0; i < 100 && !closed; i++) await sleep(10);
     expect(closed).toBe(true);
   });
@@ -234,7 +229,7 @@ describe('CursorClient.streamRun', () => {
       await target.close();
     };
     const frames = [];
-    for await (const frame of origin.client.streamRun('bc-1', 'run-1')) frames.push(frame);
+    for await (const batch of await origin.client.openRunStream('bc-1', 'run-1')) frames.push(...batch);
     expect(frames).toEqual([{ id: null, event: 'status', data: { status: 'RUNNING' } }]);
     expect(hops).toHaveLength(2);
     expect(hops.every((authorization) => authorization?.startsWith('Basic '))).toBe(true);

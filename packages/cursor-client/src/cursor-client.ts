@@ -1,12 +1,11 @@
 import type { IncomingMessage } from 'http';
-import type { CursorFrame } from '@lap/contracts';
 import { apiErrorFromResponse, CursorApiError, CursorUnreachableError } from './errors';
 import {
   describeNetworkError,
   IdleWatch,
   openEventStream,
   readBodyText,
-  readFrames,
+  RunFrameStream,
   translateStreamFailure,
 } from './run-stream';
 import type {
@@ -52,12 +51,15 @@ export interface StreamRunOptions {
    * Default 5 minutes, fetch's own limit: Node's HTTP client, which reads the stream, has none.
    */
   idleTimeoutMs?: number;
+  /** Most frames read and not taken yet; past it, reading waits for the caller. Default 64. */
+  readAhead?: number;
 }
 
 type Query = Record<string, string | number | boolean | undefined>;
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 const DEFAULT_STREAM_IDLE_MS = 300_000;
+const DEFAULT_READ_AHEAD = 64;
 
 /**
  * A typed client for Cursor's Cloud Agents v1 API. Every failure is a {@link CursorApiError} (Cursor
@@ -136,69 +138,66 @@ export class CursorClient {
   }
 
   /**
-   * Follows one run's SSE stream. The first frame of every connection is `status` without an id; the
-   * iteration ends when the server closes the stream (normally right after `done`, but a connection can
-   * also end early: resume with `lastEventId`). Opening fails with `CursorApiError` (e.g. 400
-   * `invalid_last_event_id`, 410 `stream_expired`); a broken connection with `CursorUnreachableError`.
+   * Opens one run's SSE stream; its frames are then taken in batches (`take`, or `for await` over the
+   * stream). The first frame of every connection is `status` without an id; the stream ends when the
+   * server closes it (normally right after `done`, but a connection can also end early: resume with
+   * `lastEventId`). Opening fails with `CursorApiError` (e.g. 400 `invalid_last_event_id`, 410
+   * `stream_expired`); a broken connection fails a `take` with `CursorUnreachableError`. Close the stream
+   * when done with it early.
    */
-  async *streamRun(
+  async openRunStream(
     agentId: string,
     runId: string,
     options: StreamRunOptions = {},
-  ): AsyncGenerator<CursorFrame> {
+  ): Promise<RunFrameStream> {
     const context = `GET ${runPath(agentId, runId)}/stream`;
     const connection = new AbortController();
     const callerSignal = options.signal;
     callerSignal?.throwIfAborted();
     const forwardAbort = () => connection.abort(callerSignal?.reason);
     callerSignal?.addEventListener('abort', forwardAbort, { once: true });
-    const idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_STREAM_IDLE_MS;
-    const watch = new IdleWatch(connection, idleTimeoutMs);
-    try {
-      const headers: Record<string, string> = {
-        authorization: this.#authorization,
-        accept: 'text/event-stream',
-      };
-      if (options.lastEventId) headers['last-event-id'] = options.lastEventId;
-      let response: IncomingMessage;
-      watch.arm();
-      try {
-        response = await openEventStream(
-          `${this.apiBase}${runPath(agentId, runId)}/stream`,
-          headers,
-          connection.signal,
-        );
-        const status = response.statusCode ?? 0;
-        if (status < 200 || status > 299) {
-          const retryAfter = response.headers['retry-after'];
-          throw apiErrorFromResponse(
-            status,
-            await readBodyText(response),
-            typeof retryAfter === 'string' ? retryAfter : null,
-            context,
-          );
-        }
-      } catch (error) {
-        if (error instanceof CursorApiError) throw this.redacted(error);
-        throw this.redacted(translateStreamFailure(error, watch, callerSignal, context));
-      } finally {
-        watch.disarm();
-      }
-      try {
-        yield* readFrames(response, watch, {
-          callerSignal,
-          connection,
-          idleTimeoutMs,
-          context,
-        });
-      } catch (error) {
-        throw this.redacted(error);
-      }
-    } finally {
-      watch.disarm();
+    const hangUp = () => {
       callerSignal?.removeEventListener('abort', forwardAbort);
       connection.abort();
+    };
+    const watch = new IdleWatch(connection, options.idleTimeoutMs ?? DEFAULT_STREAM_IDLE_MS);
+    const headers: Record<string, string> = {
+      authorization: this.#authorization,
+      accept: 'text/event-stream',
+    };
+    if (options.lastEventId) headers['last-event-id'] = options.lastEventId;
+    let response: IncomingMessage;
+    watch.arm();
+    try {
+      response = await openEventStream(
+        `${this.apiBase}${runPath(agentId, runId)}/stream`,
+        headers,
+        connection.signal,
+      );
+      const status = response.statusCode ?? 0;
+      if (status < 200 || status > 299) {
+        const retryAfter = response.headers['retry-after'];
+        throw apiErrorFromResponse(
+          status,
+          await readBodyText(response),
+          typeof retryAfter === 'string' ? retryAfter : null,
+          context,
+        );
+      }
+    } catch (error) {
+      hangUp();
+      if (error instanceof CursorApiError) throw this.redacted(error);
+      throw this.redacted(translateStreamFailure(error, watch, callerSignal, context));
+    } finally {
+      watch.disarm();
     }
+    return new RunFrameStream(response, {
+      callerSignal,
+      watch,
+      readAhead: options.readAhead ?? DEFAULT_READ_AHEAD,
+      describeFailure: (error) => this.redacted(translateStreamFailure(error, watch, callerSignal, context)),
+      hangUp,
+    });
   }
 
   private async request<T>(

@@ -1,4 +1,5 @@
 export { CursorClient } from './cursor-client';
+export type { RunFrameStream } from './run-stream';
 export type { CursorClientOptions, CallOptions, StreamRunOptions } from './cursor-client';
 export { CursorApiError, CursorUnreachableError, StreamStalledError, parseRetryAfterMs } from './errors';
 export { SseParser } from './sse-parser';

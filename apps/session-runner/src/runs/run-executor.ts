@@ -10,7 +10,6 @@ import { sleep } from '@lap/messaging';
 import { MAX_FRAMES_PER_RECORD, unrecordedFrames } from '../session-log/frame-records';
 import type { SessionLog } from '../session-log/session-log';
 import { backoffDelayMs } from './backoff';
-import { ReadAhead } from './read-ahead';
 import { StreamEndedEarlyError } from './stream-ended-early.error';
 import { classifyFailure } from './upstream-failure';
 
@@ -203,33 +202,34 @@ export class RunExecutor {
     runId: string,
     connection: { progressed: boolean },
   ): Promise<boolean> {
-    // Ends the connection however this returns: the read ahead may be waiting on the socket.
-    const hangUp = new AbortController();
-    const stream = this.cursor.streamRun(agentId, runId, {
+    const frames = await this.cursor.openRunStream(agentId, runId, {
       lastEventId: this.log.position.lastCursorEventId ?? undefined,
       idleTimeoutMs: this.settings.streamIdleTimeoutMs,
-      signal: AbortSignal.any([this.signal, hangUp.signal]),
+      signal: this.signal,
+      readAhead: MAX_FRAMES_PER_RECORD,
     });
-    const frames = new ReadAhead(stream, { capacity: MAX_FRAMES_PER_RECORD, isLast: endsConnection });
     try {
       for (let batch = await frames.take(); batch.length > 0; batch = await frames.take()) {
         // Shutting down: what is read and not recorded yet comes again on the next connection.
         this.signal.throwIfAborted();
-        const fresh = unrecordedFrames(batch, this.log.position.lastCursorEventId);
+        // Nothing after a frame that ends the connection is recorded from this one.
+        const end = batch.findIndex(endsConnection);
+        const taken = end === -1 ? batch : batch.slice(0, end + 1);
+        const fresh = unrecordedFrames(taken, this.log.position.lastCursorEventId);
         await this.log.appendFrames(runId, fresh, this.now());
         if (fresh.some((frame) => frame.id !== null || frame.event === 'heartbeat')) {
           connection.progressed = true;
         }
-        const last = batch[batch.length - 1];
-        if (last.event === 'result') {
-          await this.settleFromResult(agentId, runId, (last.data ?? {}) as ResultData);
+        if (end === -1) continue;
+        const ending = taken[end];
+        if (ending.event === 'result') {
+          await this.settleFromResult(agentId, runId, (ending.data ?? {}) as ResultData);
           return true;
         }
-        if (endsConnection(last)) return false;
+        return false;
       }
       return false;
     } finally {
-      hangUp.abort();
       frames.close();
     }
   }
