@@ -28,6 +28,13 @@ export interface PubAck {
   duplicate: boolean;
 }
 
+interface OutgoingMessage {
+  subject: string;
+  payload: Uint8Array;
+  reply: string;
+  headers: ReturnType<typeof toHeaders>;
+}
+
 interface PendingAck {
   resolve(ack: PubAck): void;
   reject(error: Error): void;
@@ -52,6 +59,8 @@ export class JetStreamPublisher {
   private subscription?: Subscription;
   private sweeper?: NodeJS.Timeout;
   private nextToken = 0;
+  private outgoing: OutgoingMessage[] = [];
+  private sendScheduled = false;
 
   constructor(private readonly connection: NatsConnection) {
     this.inbox = createInbox();
@@ -62,14 +71,28 @@ export class JetStreamPublisher {
     const reply = `${this.inbox}.${(this.nextToken++).toString(36)}`;
     return new Promise<PubAck>((resolve, reject) => {
       this.pending.set(reply, { resolve, reject, subject, deadline: Date.now() + options.timeoutMs });
-      try {
-        this.connection.publish(subject, payload, { reply, headers: toHeaders(options) });
-      } catch (error) {
-        this.pending.delete(reply);
-        reject(error as Error);
-      }
+      this.outgoing.push({ subject, payload, reply, headers: toHeaders(options) });
+      if (this.sendScheduled) return;
+      this.sendScheduled = true;
+      setImmediate(this.sendOutgoing);
     });
   }
+
+  private readonly sendOutgoing = (): void => {
+    this.sendScheduled = false;
+    const messages = this.outgoing;
+    this.outgoing = [];
+    for (const { subject, payload, reply, headers } of messages) {
+      // Closed meanwhile: `close` already rejected it.
+      if (!this.pending.has(reply)) continue;
+      try {
+        this.connection.publish(subject, payload, { reply, headers });
+      } catch (error) {
+        this.pending.get(reply)?.reject(error as Error);
+        this.pending.delete(reply);
+      }
+    }
+  };
 
   /** Rejects what is still waiting; the subscription ends with the connection. */
   close(): void {

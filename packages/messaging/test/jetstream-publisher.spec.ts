@@ -33,6 +33,28 @@ describe('JetStreamPublisher against the real NATS JetStream', () => {
     }
   });
 
+  it('stores publishes made across callbacks of one event-loop turn in the order they were made', async () => {
+    const subject = nats.names.raw('sesn_order');
+    // As frames of several sessions read in one wake-up: each callback publishes, none waits.
+    const acks: Array<Promise<{ seq: number }>> = [];
+    await new Promise<void>((resolve) => {
+      for (let n = 0; n < 20; n++) {
+        setImmediate(() => {
+          acks.push(publish(subject, n));
+          void Promise.resolve().then(() => acks.push(publish(subject, 100 + n)));
+          if (n === 19) setImmediate(resolve);
+        });
+      }
+    });
+    const seqs = (await Promise.all(acks)).map((ack) => ack.seq);
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+    const stored = await Promise.all(
+      seqs.map((seq) => nats.client.jsm.streams.getMessage(nats.names.streams.raw, { seq })),
+    );
+    const expected = Array.from({ length: 20 }, (_, n) => [{ n }, { n: 100 + n }]).flat();
+    expect(stored.map((message) => message?.json())).toEqual(expected);
+  });
+
   it('answers a repeated message id as a duplicate of the stored copy', async () => {
     const subject = nats.names.raw('sesn_dup');
     const first = await publish(subject, 1, { msgId: 'once' });
