@@ -113,6 +113,29 @@ class CancellableCursor {
   }
 }
 
+/** A Cursor whose run's frames all arrive in one read: a batch with frames after the `result`. */
+class BurstingCursor {
+  readonly connections: number[] = [];
+
+  async openRunStream(): Promise<Pick<RunFrameStream, 'take' | 'close'>> {
+    this.connections.push(this.connections.length + 1);
+    const batches = [
+      [
+        frame(null, 'status', { runId: 'run-1', status: 'RUNNING' }),
+        frame('1700-1', 'assistant', { text: 'Done' }),
+        frame('1700-2', 'result', { runId: 'run-1', status: 'FINISHED', text: 'Done' }),
+        frame(null, 'done', { runId: 'run-1' }),
+        frame('1700-3', 'assistant', { text: 'after the end' }),
+      ],
+    ];
+    return { take: async () => batches.shift() ?? [], close: () => undefined };
+  }
+
+  async getRun(): Promise<Run> {
+    return { id: 'run-1', agentId: 'bc-1', status: 'FINISHED', createdAt: '', updatedAt: '' };
+  }
+}
+
 const warnings: string[] = [];
 
 /** The session's raw log, its runner's position in it as given (by default, message cmd_1 taken). */
@@ -167,6 +190,17 @@ describe('RunExecutor', () => {
     });
     // Every reconnection resumed after the last frame recorded.
     expect(cursor.lastEventIds).toEqual([undefined, '1700-2', '1700-3']);
+  });
+
+  it("records nothing a connection brings after the run's result, and settles on the result", async () => {
+    const { raw, log } = openLog({ agentId: 'bc-1', runId: 'run-1', runState: 'live' });
+    const cursor = new BurstingCursor();
+    await executorFor(log, cursor).execute();
+
+    const recorded = raw.stored.flatMap((entry) => cursorFramesOf(entry.record)).map((f) => f.event);
+    expect(recorded).toEqual(['status', 'assistant', 'result']);
+    expect(raw.stored.at(-1)!.record).toMatchObject({ kind: 'run.settled', source: 'result' });
+    expect(cursor.connections).toEqual([1]);
   });
 
   it('cancels a run interrupted while it was being created, as soon as the run exists', async () => {

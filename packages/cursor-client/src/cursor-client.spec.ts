@@ -1,7 +1,9 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'http';
+import { getEventListeners } from 'events';
 import type { AddressInfo } from 'net';
 import { CursorClient } from './cursor-client';
 import { CursorApiError, CursorUnreachableError, StreamStalledError } from './errors';
+import type { RunFrameStream } from './run-stream';
 
 const API_KEY = 'key_super_secret_1234';
 
@@ -206,6 +208,46 @@ describe('CursorClient.openRunStream', () => {
     expect(await caught(stream.take())).toBe(reason);
     for (let i = 0; i < 100 && !closed; i++) await sleep(10);
     expect(closed).toBe(true);
+  });
+
+  it("leaves no listener on the caller's signal once a stream ended, failed, was closed or refused", async () => {
+    let mode: 'end' | 'cut' | 'open' | 'refuse' = 'end';
+    const server = await streamServer((_request, response) => {
+      if (mode === 'refuse') {
+        response.writeHead(410, { 'content-type': 'application/json' });
+        response.end(JSON.stringify({ error: { code: 'stream_expired', message: 'Expired' } }));
+        return;
+      }
+      response.writeHead(200, { 'content-type': 'text/event-stream' });
+      response.write('event: status\ndata: {}\n\n');
+      if (mode === 'end') response.end();
+      if (mode === 'cut') setTimeout(() => response.socket?.destroy(), 10);
+    });
+    close = server.close;
+    // One signal for every connection, as the runner passes its own.
+    const caller = new AbortController();
+    const listeners = () => getEventListeners(caller.signal, 'abort').length;
+    const drain = async (stream: RunFrameStream) => {
+      for await (const batch of stream) void batch;
+    };
+
+    await drain(await server.client.openRunStream('bc-1', 'run-1', { signal: caller.signal }));
+    expect(listeners()).toBe(0);
+    mode = 'cut';
+    const open = await server.client.openRunStream('bc-1', 'run-1', { signal: caller.signal });
+    await expect(drain(open)).rejects.toBeInstanceOf(CursorUnreachableError);
+    expect(listeners()).toBe(0);
+    mode = 'open';
+    const closing = await server.client.openRunStream('bc-1', 'run-1', { signal: caller.signal });
+    expect(await closing.take()).toHaveLength(1);
+    expect(listeners()).toBe(1);
+    closing.close();
+    expect(listeners()).toBe(0);
+    mode = 'refuse';
+    await expect(
+      server.client.openRunStream('bc-1', 'run-1', { signal: caller.signal }),
+    ).rejects.toBeInstanceOf(CursorApiError);
+    expect(listeners()).toBe(0);
   });
 
   it('follows a redirect, sending the key only to the origin it was given for', async () => {

@@ -51,7 +51,7 @@ export interface StreamRunOptions {
    * Default 5 minutes, fetch's own limit: Node's HTTP client, which reads the stream, has none.
    */
   idleTimeoutMs?: number;
-  /** Most frames read and not taken yet; past it, reading waits for the caller. Default 64. */
+  /** Reading waits for the caller once at least this many frames are read and not taken. Default 64. */
   readAhead?: number;
 }
 

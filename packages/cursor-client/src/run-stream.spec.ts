@@ -60,6 +60,15 @@ describe('RunFrameStream', () => {
     await expect(stream.take()).rejects.toBeInstanceOf(StreamStalledError);
   });
 
+  it('watches for silence again once the caller takes what paused the reading', async () => {
+    const { body, stream } = openStream({ readAhead: 2, idleTimeoutMs: 30 });
+    body.write(frameText(1) + frameText(2));
+    await settle();
+    expect(numbers(await stream.take())).toEqual([1, 2]);
+    // Nothing more comes: the server is silent now.
+    await expect(stream.take()).rejects.toBeInstanceOf(StreamStalledError);
+  });
+
   it('throws the failure of the body once the frames read before it are taken, and hangs up once', async () => {
     const { body, stream, hangUps } = openStream();
     body.write(frameText(1));

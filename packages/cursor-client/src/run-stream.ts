@@ -20,7 +20,7 @@ export class IdleWatch {
 
   /** Starts the wait for bytes again (a chunk came, or reading resumed). */
   arm(): void {
-    if (!this.idleTimeoutMs) return;
+    if (!this.idleTimeoutMs || this.stalled) return;
     // Restarted in place rather than made anew for every chunk.
     if (this.timer) {
       this.timer.refresh();
@@ -125,7 +125,10 @@ export interface RunFrameStreamOptions {
   /** The caller's cancellation: once it fires, `take` throws its reason (frames read ahead included). */
   callerSignal?: AbortSignal;
   watch: IdleWatch;
-  /** Most frames read and not taken yet; past it, reading pauses until the next `take`. */
+  /**
+   * Reading pauses until the next `take` once at least this many frames wait (a soft bound: the socket
+   * chunk that crosses it is parsed whole).
+   */
   readAhead: number;
   /** Turns a failure of the body read into the error the caller should see. */
   describeFailure(error: unknown): unknown;
@@ -139,9 +142,8 @@ export interface RunFrameStreamOptions {
  * once, and a busy one in batches, without waiting for a batch to fill.
  *
  * Frames are parsed as the socket hands its chunks over, not pulled through the body's async iterator
- * and a generator per frame: one promise per batch instead of several per frame. Read alone, 32
- * streams of a frame every 2 ms (one frame to a socket read) cost 41–44 µs per frame this way against
- * 52–57 µs before (three runs each).
+ * and a generator per frame: one promise per batch instead of several per frame (what that saved is in
+ * docs/benchmarks.md, eighteenth round).
  *
  * A message cut off by the close (no blank line after it) is dropped, as the SSE spec says.
  */
@@ -205,7 +207,7 @@ export class RunFrameStream implements AsyncIterable<CursorFrame[]> {
   private read(chunk: string): void {
     this.options.watch.arm();
     for (const message of this.parser.feed(chunk)) this.buffered.push(toFrame(message));
-    if (this.buffered.length >= this.options.readAhead) {
+    if (this.buffered.length > 0 && this.buffered.length >= this.options.readAhead) {
       // The caller is busy: a slow consumer must not be mistaken for a stalled server.
       this.body.pause();
       this.options.watch.disarm();

@@ -52,6 +52,13 @@ const SWEEP_EVERY_MS = 100;
  * Cursor frame and the normalizer every event, so this is their hottest call). Failures keep the
  * client library's error classes (TimeoutError, NoRespondersError, JetStreamApiError), so callers read
  * them as before.
+ *
+ * Publishes go out together once the event loop has run the I/O callbacks it woke up for (on a
+ * `setImmediate`), in the order they were made: the client library writes to its socket once per
+ * microtask checkpoint, and every socket read ends in one, so frames of many sessions that arrived
+ * together would otherwise leave in one write each. So a message sent on the connection itself (or
+ * through the client library) after a publish that is not awaited reaches the server first, and a
+ * payload must not change until its publish is answered.
  */
 export class JetStreamPublisher {
   private readonly inbox: string;
