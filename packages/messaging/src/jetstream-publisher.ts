@@ -66,8 +66,8 @@ export class JetStreamPublisher {
   private subscription?: Subscription;
   private sweeper?: NodeJS.Timeout;
   private nextToken = 0;
+  /** Made and not sent yet; a send is scheduled whenever this is not empty. */
   private outgoing: OutgoingMessage[] = [];
-  private sendScheduled = false;
 
   constructor(private readonly connection: NatsConnection) {
     this.inbox = createInbox();
@@ -79,18 +79,15 @@ export class JetStreamPublisher {
     return new Promise<PubAck>((resolve, reject) => {
       this.pending.set(reply, { resolve, reject, subject, deadline: Date.now() + options.timeoutMs });
       this.outgoing.push({ subject, payload, reply, headers: toHeaders(options) });
-      if (this.sendScheduled) return;
-      this.sendScheduled = true;
-      setImmediate(this.sendOutgoing);
+      if (this.outgoing.length === 1) setImmediate(this.sendOutgoing);
     });
   }
 
   private readonly sendOutgoing = (): void => {
-    this.sendScheduled = false;
     const messages = this.outgoing;
     this.outgoing = [];
     for (const { subject, payload, reply, headers } of messages) {
-      // Closed meanwhile: `close` already rejected it.
+      // Already rejected meanwhile (closed, disconnected): not sent.
       if (!this.pending.has(reply)) continue;
       try {
         this.connection.publish(subject, payload, { reply, headers });
