@@ -8,6 +8,7 @@ import type { NatsLimits } from './nats-limits';
 import type { ProjectionCatchUp } from './projection-lag';
 import type { RunnerCapacity } from './runner-capacity';
 import type { SseCapacity } from './sse-client-capacity';
+import type { RatioCeiling } from './ratio-ceiling';
 import type { RepeatedRuns } from './statistics';
 import type { Startup } from './startup-time';
 import type { Throughput } from './throughput';
@@ -40,6 +41,8 @@ export interface BenchResults {
   /** The PostgreSQL projection catching up after (1), before anything else is measured. */
   projectionAfterLatency?: ProjectionCatchUp;
   throughput?: Throughput;
+  /** Computed from the throughput and the paced hops: how far the services' own work lets the ratio go. */
+  ratioCeiling?: RatioCeiling;
   upstream?: UpstreamPoint[];
   fanout?: FanoutPoint[];
   sseClients?: SseCapacity;

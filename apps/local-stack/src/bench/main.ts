@@ -23,6 +23,7 @@ import { measureNatsLimits } from './nats-limits';
 import { readNatsServerGoMaxProcs } from './nats-traffic';
 import { deletePrefixedStreams } from './prefixed-streams';
 import { waitForProjection } from './projection-lag';
+import { ratioCeiling } from './ratio-ceiling';
 import { renderResultsTable } from './results-table';
 import { measureRunnerCapacity } from './runner-capacity';
 import { REPO_ROOT } from './service-process';
@@ -283,6 +284,14 @@ async function runPlatformMeasurements(
         ...parameters,
         eventsPerSecond: Math.round(pipelineRate),
       });
+    }
+    const pacedHops = results.nats.eventHopsAtPipelineRate;
+    if (results.throughput && pacedHops) {
+      results.ratioCeiling = ratioCeiling(
+        results.throughput,
+        pacedHops.cpuMicros,
+        results.nats.jetStreamPipelinedPerSecond,
+      );
     }
   }
   // Last on this stack: its sessions never end, and would weigh on every later figure.

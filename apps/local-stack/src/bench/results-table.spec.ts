@@ -90,6 +90,13 @@ describe("the results table's event hops", () => {
       projection: { backlogAtStart: 0, backlogAtEnd: 0, waitedMs: 0, eventsPerSecond: 0 },
       perEvent: { cpuMicros: {}, runQueueMicros: {}, nats: null },
     },
+    ratioCeiling: {
+      givenMicros: { hops: 103, harness: 26, database: 19 },
+      servicesOwnMicros: 52,
+      eventsPerSecond: 13_514,
+      ratio: 0.4505,
+      servicesOwnAtThirdMicros: 52,
+    },
   } as unknown as BenchResults;
   const lines = renderResultsTable(results).split('\n');
   const rowAfter = (figure: string, label: string) =>
@@ -112,6 +119,18 @@ describe("the results table's event hops", () => {
     );
     expect(lines.find((line) => line.includes("… the JetStream hops' at this rate"))).toContain(
       '9,950/s (paced at 10,000/s)',
+    );
+  });
+
+  it("shows how far the ratio could go with none of the services' own work, and the room ⅓ leaves", () => {
+    expect(rowAfter('(2) events/s', "… with no work but the hops'")).toContain(
+      "13,514/s, 0.451 of JetStream's rate",
+    );
+    expect(rowAfter('(2) events/s', "… with no work but the hops'")).toContain(
+      'hops 103 + harness 26 + PostgreSQL 19 µs per event',
+    );
+    expect(rowAfter('(2) events/s', "the services' own work per event")).toContain(
+      "52 µs; at ⅓ of JetStream's rate 52 µs",
     );
   });
 

@@ -2,6 +2,7 @@ import type { BenchResults } from './bench-results';
 import type { ConsumerBacklog } from './consumer-backlog';
 import type { NatsTrafficPerEvent } from './nats-traffic';
 import type { ProjectionCatchUp } from './projection-lag';
+import type { RatioCeiling } from './ratio-ceiling';
 import { round } from './statistics';
 import type { WorkPerEvent } from './work-per-event';
 
@@ -96,6 +97,28 @@ function natsTrafficRow(nats: NatsTrafficPerEvent | null): Row {
 }
 
 type EventHopsResult = NonNullable<NonNullable<BenchResults['nats']>['eventHops']>;
+
+/** What the ratio could reach with none of the services' own work, and what ⅓ leaves of it. */
+function ceilingRows(ceiling: RatioCeiling): Row[] {
+  const { hops, harness, database } = ceiling.givenMicros;
+  const room = Math.round(ceiling.servicesOwnAtThirdMicros);
+  return [
+    [
+      "    … with no work but the hops'",
+      `${perSecond(ceiling.eventsPerSecond)}, ${round(ceiling.ratio, 3)} of JetStream's rate`,
+      '',
+      '',
+      `an estimate: hops ${Math.round(hops)} + harness ${Math.round(harness)} + PostgreSQL ${Math.round(database)} µs per event`,
+    ],
+    [
+      "    the services' own work per event",
+      `${Math.round(ceiling.servicesOwnMicros)} µs; at ⅓ of JetStream's rate ${room > 0 ? `${room} µs` : 'none'}`,
+      '',
+      '',
+      'CPU per event beyond the hops, the harness and PostgreSQL',
+    ],
+  ];
+}
 
 /** The hops' CPU per event, each stage's and the bench's own server's. */
 function hopsCpuText(hops: EventHopsResult): string {
@@ -286,6 +309,7 @@ export function renderResultsTable(results: BenchResults): string {
         `${perSecond(pacedHops.eventsPerSecond)} (paced at ${perSecond(pacedHops.parameters.eventsPerSecond)})`,
       ]);
     }
+    if (results.ratioCeiling) rows.push(...ceilingRows(results.ratioCeiling));
   }
   if (runnerSessions) {
     const last = runnerSessions.steps[runnerSessions.steps.length - 1];

@@ -1,0 +1,51 @@
+import type { WorkPerEvent } from './work-per-event';
+
+/** On the measured cores but not the platform's services: Cursor's stand-in and the bench's SSE clients. */
+const HARNESS = ['cursor-emulator', 'bench'];
+const DATABASE = 'postgres';
+
+/**
+ * How far the ratio to JetStream's rate could go on this machine if the services did no work beyond
+ * passing events through the pipeline's hops, and how much of their own work the ⅓ target leaves
+ * room for. An estimate: throughput is taken to go as one over the CPU per event, the cores being
+ * saturated.
+ */
+export interface RatioCeiling {
+  /** CPU per event the services' code does not set: the hops alone, the harness, PostgreSQL. */
+  givenMicros: { hops: number; harness: number; database: number };
+  /** The rest of the pipeline's CPU per event: what the services do beyond the hops. */
+  servicesOwnMicros: number;
+  /** The pipeline's rate with none of that work. */
+  eventsPerSecond: number;
+  /** … ÷ JetStream's pipelined rate. */
+  ratio: number;
+  /** The services' own work per event at which the pipeline would reach ⅓ of JetStream's rate. */
+  servicesOwnAtThirdMicros: number;
+}
+
+export function ratioCeiling(
+  pipeline: { eventsPerSecond: number; perEvent: WorkPerEvent },
+  hopsCpuMicros: Record<string, number>,
+  jetStreamPerSecond: number,
+): RatioCeiling {
+  const cpu = pipeline.perEvent.cpuMicros;
+  const total = sum(Object.values(cpu));
+  const givenMicros = {
+    hops: sum(Object.values(hopsCpuMicros)),
+    harness: sum(HARNESS.map((name) => cpu[name] ?? 0)),
+    database: cpu[DATABASE] ?? 0,
+  };
+  const given = sum(Object.values(givenMicros));
+  // The CPU the pipeline kept busy each second, spread over the events of another cost per event.
+  const busyMicrosPerSecond = pipeline.eventsPerSecond * total;
+  const eventsPerSecond = busyMicrosPerSecond / given;
+  return {
+    givenMicros,
+    servicesOwnMicros: total - given,
+    eventsPerSecond,
+    ratio: eventsPerSecond / jetStreamPerSecond,
+    servicesOwnAtThirdMicros: busyMicrosPerSecond / (jetStreamPerSecond / 3) - given,
+  };
+}
+
+const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
