@@ -78,6 +78,11 @@ export class EmulatedRun {
     return this.frameChunks[index];
   }
 
+  /** The frames from `from` up to (not including) `until`, as one text. */
+  chunksBetween(from: number, until: number): string {
+    return until === from + 1 ? this.frameChunks[from] : this.frameChunks.slice(from, until).join('');
+  }
+
   /** Starts the timeline: the first frame comes one pace after creation. */
   start(): void {
     this.scheduleStep();
