@@ -2,6 +2,7 @@ import { AckPolicy, DeliverPolicy, type Consumer, type ConsumerInfo, type JsMsg 
 import type { NatsClient } from './nats-client';
 import { headersOf } from './nats-headers';
 import { decodeJson } from './json-codec';
+import { serverTimeMs } from './server-time';
 import { sleep } from './sleep';
 import { isNotFound } from './streams';
 
@@ -196,7 +197,7 @@ export class DurableWorker {
     // Another consumer than the one known: a new generation (unless a delivery already started it).
     if (this.knownConsumer !== undefined) this.newGeneration();
     this.knownConsumer = consumer.created;
-    this.consumerMadeAtMs = Date.parse(consumer.created) || 0;
+    this.consumerMadeAtMs = serverTimeMs(consumer.created) || 0;
   }
 
   /** What the earlier consumer delivered settles nothing from now on. */
