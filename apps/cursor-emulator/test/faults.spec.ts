@@ -1,5 +1,13 @@
 import { CursorApiError, CursorUnreachableError, StreamStalledError } from '@lap/cursor-client';
-import { agentRequest, collectFrames, followToEnd, startHarness, withIds, type Harness } from './harness';
+import {
+  agentRequest,
+  collectFrames,
+  followToEnd,
+  startHarness,
+  waitFor,
+  withIds,
+  type Harness,
+} from './harness';
 
 describe('fault injection', () => {
   let h: Harness;
@@ -29,6 +37,13 @@ describe('fault injection', () => {
     const stats = await h.stats(run.id);
     expect(stats.runs[run.id].streamConnectionsOpened).toBe(3);
     expect(stats.totals.faultsFired).toEqual({ drop_after: 1 });
+  });
+
+  it('drop_after=N counts frames, not writes: a reader arriving after the run ended also gets N', async () => {
+    const { agent, run } = await h.client.createAgent(agentRequest('[fault:drop_after=3] go'));
+    await waitFor(async () => (await h.client.getRun(agent.id, run.id)).status === 'FINISHED' || undefined);
+    const first = await collectFrames(h.client, agent.id, run.id);
+    expect(withIds(first)).toHaveLength(3);
   });
 
   it('drop_after with times=K fires K times', async () => {

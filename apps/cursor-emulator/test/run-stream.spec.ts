@@ -1,3 +1,4 @@
+import http from 'http';
 import type { CursorFrame, ResultFrameData } from '@lap/cursor-client';
 import { agentRequest, collectFrames, startHarness, waitFor, withIds, type Harness } from './harness';
 
@@ -72,6 +73,33 @@ describe('run stream', () => {
     const rest = await collectFrames(h.client, agent.id, run.id, { lastEventId: lastId });
     const all = await collectFrames(h.client, agent.id, run.id);
     expect([...withIds(first), ...withIds(rest)]).toEqual(withIds(all));
+  });
+
+  it('sends a reader that stopped reading the whole log once it reads again (waits for the socket to drain)', async () => {
+    // 12 MiB of frames: more than the loopback socket's buffers hold, so writes wait for a drain.
+    const { agent, run } = await h.client.createAgent(
+      agentRequest('[scenario:bench][frames:400][frame_bytes:32768][pace:0] go'),
+    );
+    await waitFor(async () => (await h.client.getRun(agent.id, run.id)).status === 'FINISHED' || undefined);
+    const response = await new Promise<http.IncomingMessage>((resolve, reject) =>
+      http
+        .get(
+          `${h.emulator.url}/v1/agents/${agent.id}/runs/${run.id}/stream`,
+          {
+            headers: { authorization: `Basic ${Buffer.from('test-key-1234:').toString('base64')}` },
+          },
+          resolve,
+        )
+        .on('error', reject),
+    );
+    response.pause();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    let text = '';
+    response.setEncoding('utf8');
+    for await (const chunk of response) text += chunk;
+    const events = [...text.matchAll(/^event: (\w+)$/gm)].map((match) => match[1]);
+    expect(events.filter((event) => event === 'assistant' || event === 'thinking')).toHaveLength(400);
+    expect(events.slice(-2)).toEqual(['result', 'done']);
   });
 
   it('rejects a Last-Event-ID that is not from this run', async () => {

@@ -78,9 +78,19 @@ export class EmulatedRun {
     return this.frameChunks[index];
   }
 
-  /** The frames from `from` up to (not including) `until`, as one text. */
-  chunksBetween(from: number, until: number): string {
-    return until === from + 1 ? this.frameChunks[from] : this.frameChunks.slice(from, until).join('');
+  /**
+   * The frames from `from` on, as one text: the first, then as many more as keep the text within
+   * `maxChars` (so 0 gives exactly one frame). `count` says how many.
+   */
+  chunksFrom(from: number, maxChars: number): { text: string; count: number } {
+    let until = from + 1;
+    let chars = this.frameChunks[from].length;
+    while (until < this.frameChunks.length && chars + this.frameChunks[until].length <= maxChars) {
+      chars += this.frameChunks[until].length;
+      until += 1;
+    }
+    const text = until === from + 1 ? this.frameChunks[from] : this.frameChunks.slice(from, until).join('');
+    return { text, count: until - from };
   }
 
   /** Starts the timeline: the first frame comes one pace after creation. */

@@ -9,14 +9,18 @@ export interface StreamConnectionHooks {
   onFaultFired(kind: ConnectionFault['kind']): void;
 }
 
+/** Most of a run's log one write sends (at least one frame): a late reader's replay goes in pieces. */
+const MAX_WRITE_CHARS = 64 * 1024;
+
 /**
  * One client following one run: a cursor into the run's frame log. It writes whatever the log has past
- * its cursor whenever the run appends, honours back-pressure, and applies the run's connection faults.
- * It owns no timer except while a stall fault holds it silent.
+ * its cursor whenever the run appends, waits for the socket to drain after a write it did not take,
+ * and applies the run's connection faults. It owns no timer except while a stall fault holds it silent.
  */
 export class StreamConnection implements RunSubscriber {
   private framesWritten = 0;
-  private waitingForDrain = false;
+  /** Set while a write waits for the socket (or response) to drain: the listener to remove on close. */
+  private onDrain: (() => void) | undefined;
   private stallTimer: NodeJS.Timeout | undefined;
   private closed = false;
   /**
@@ -52,7 +56,7 @@ export class StreamConnection implements RunSubscriber {
   }
 
   private pump(): void {
-    if (this.closed || this.waitingForDrain || this.stallTimer) return;
+    if (this.closed || this.onDrain || this.stallTimer) return;
     while (this.nextIndex < this.run.frameCount) {
       const fault = this.run.faults.isEmpty
         ? undefined
@@ -62,17 +66,16 @@ export class StreamConnection implements RunSubscriber {
         this.apply(fault);
         return;
       }
-      // With no fault to place, everything the log has past the cursor goes out in one write.
-      const until = this.run.faults.isEmpty ? this.run.frameCount : this.nextIndex + 1;
-      const frames = this.run.chunksBetween(this.nextIndex, until);
-      this.framesWritten += until - this.nextIndex;
-      this.nextIndex = until;
-      if (!this.write(frames)) {
-        this.waitingForDrain = true;
-        (this.socket ?? this.res).once('drain', () => {
-          this.waitingForDrain = false;
+      // With no fault to place, what the log has past the cursor goes out together; else frame by frame.
+      const frames = this.run.chunksFrom(this.nextIndex, this.run.faults.isEmpty ? MAX_WRITE_CHARS : 0);
+      this.framesWritten += frames.count;
+      this.nextIndex += frames.count;
+      if (!this.write(frames.text)) {
+        this.onDrain = () => {
+          this.onDrain = undefined;
           this.pump();
-        });
+        };
+        (this.socket ?? this.res).once('drain', this.onDrain);
         return;
       }
     }
@@ -137,6 +140,9 @@ export class StreamConnection implements RunSubscriber {
     this.closed = true;
     if (this.stallTimer) clearTimeout(this.stallTimer);
     this.stallTimer = undefined;
+    // A kept-alive socket outlives this response: it must not hold on to the connection.
+    if (this.onDrain) (this.socket ?? this.res).off('drain', this.onDrain);
+    this.onDrain = undefined;
     this.run.subscribers.delete(this);
     this.hooks.onClosed();
   }
