@@ -7,8 +7,10 @@ const DATABASE = 'postgres';
 /**
  * How far the ratio to JetStream's rate could go on this machine if the services did no work beyond
  * passing events through the pipeline's hops, and how much of their own work the ⅓ target leaves
- * room for. An estimate: throughput is taken to go as one over the CPU per event, the cores being
- * saturated.
+ * room for. An estimate, and a rough one: throughput is taken to go as one over the CPU per event
+ * (the cores saturated); the rate is the saturation window's, the CPU per event is counted from the
+ * prompts until the projection caught up, and the hops are priced at the pipeline's rate, not at the
+ * higher one the estimate reaches. Other choices of those inputs move it by about ±0.05–0.08.
  */
 export interface RatioCeiling {
   /** CPU per event the services' code does not set: the hops alone, the harness, PostgreSQL. */
@@ -36,15 +38,15 @@ export function ratioCeiling(
     database: cpu[DATABASE] ?? 0,
   };
   const given = sum(Object.values(givenMicros));
-  // The CPU the pipeline kept busy each second, spread over the events of another cost per event.
-  const busyMicrosPerSecond = pipeline.eventsPerSecond * total;
-  const eventsPerSecond = busyMicrosPerSecond / given;
+  // The rate scaled by the CPU per event: what the same CPU would carry at another cost per event.
+  const scaled = pipeline.eventsPerSecond * total;
+  const eventsPerSecond = scaled / given;
   return {
     givenMicros,
     servicesOwnMicros: total - given,
     eventsPerSecond,
     ratio: eventsPerSecond / jetStreamPerSecond,
-    servicesOwnAtThirdMicros: busyMicrosPerSecond / (jetStreamPerSecond / 3) - given,
+    servicesOwnAtThirdMicros: scaled / (jetStreamPerSecond / 3) - given,
   };
 }
 

@@ -95,7 +95,7 @@ describe("the results table's event hops", () => {
       servicesOwnMicros: 52,
       eventsPerSecond: 13_514,
       ratio: 0.4505,
-      servicesOwnAtThirdMicros: 52,
+      servicesOwnAtThirdMicros: 30.4,
     },
   } as unknown as BenchResults;
   const lines = renderResultsTable(results).split('\n');
@@ -123,11 +123,22 @@ describe("the results table's event hops", () => {
   });
 
   it("shows how far the ratio could go with none of the services' own work, and the room ⅓ leaves", () => {
-    const ceiling = rowAfter('(2) events/s', "… with no work but the hops'");
+    const ceiling = rowAfter('(2) events/s', "… if the services did only the hops' work");
     expect(ceiling).toContain("13,514/s, 0.451 of JetStream's rate");
     expect(ceiling).toContain('hops 103 + harness 26 + PostgreSQL 19 µs per event');
     const room = rowAfter('(2) events/s', "the services' own work per event");
-    expect(room).toContain("52 µs; at ⅓ of JetStream's rate 52 µs");
+    expect(room).toContain("52 µs; at ⅓ of JetStream's rate 30 µs");
+  });
+
+  it('says none is left when ⅓ is out of reach even with none of their own work', () => {
+    const beyondReach = {
+      ...results,
+      ratioCeiling: { ...results.ratioCeiling, ratio: 0.3, servicesOwnAtThirdMicros: -15 },
+    } as BenchResults;
+    const row = renderResultsTable(beyondReach)
+      .split('\n')
+      .find((line) => line.includes("the services' own work per event"));
+    expect(row).toContain("52 µs; at ⅓ of JetStream's rate none");
   });
 
   it('prices the hops against the pipelined publish rate and names each stage', () => {

@@ -104,18 +104,18 @@ function ceilingRows(ceiling: RatioCeiling): Row[] {
   const room = Math.round(ceiling.servicesOwnAtThirdMicros);
   return [
     [
-      "    … with no work but the hops'",
+      "    … if the services did only the hops' work",
       `${perSecond(ceiling.eventsPerSecond)}, ${round(ceiling.ratio, 3)} of JetStream's rate`,
       '',
       '',
-      `an estimate: hops ${Math.round(hops)} + harness ${Math.round(harness)} + PostgreSQL ${Math.round(database)} µs per event`,
+      `an estimate: hops ${Math.round(hops)} + harness ${Math.round(harness)} + PostgreSQL ${Math.round(database)} µs per event left`,
     ],
     [
       "    the services' own work per event",
       `${Math.round(ceiling.servicesOwnMicros)} µs; at ⅓ of JetStream's rate ${room > 0 ? `${room} µs` : 'none'}`,
       '',
       '',
-      'CPU per event beyond the hops, the harness and PostgreSQL',
+      'beyond the hops, the harness and PostgreSQL; the room: the same estimate',
     ],
   ];
 }
