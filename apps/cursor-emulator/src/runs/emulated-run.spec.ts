@@ -16,7 +16,7 @@ function makeRun(scenario: ScenarioName, counter = { seq: 0 }): EmulatedRun {
 }
 
 const events = (run: EmulatedRun) =>
-  Array.from({ length: run.frameCount }, (_, i) => /event: (\w+)/.exec(run.chunkAt(i))![1]);
+  Array.from({ length: run.frameCount }, (_, i) => /event: (\w+)/.exec(run.chunksFrom(i, 0).text)![1]);
 
 describe('EmulatedRun', () => {
   beforeEach(() => jest.useFakeTimers());
@@ -65,7 +65,7 @@ describe('EmulatedRun', () => {
     run.start();
     other.start();
     jest.advanceTimersByTime(10_000);
-    const idOf = (r: EmulatedRun, i: number) => /^id: (\S+)/.exec(r.chunkAt(i))![1];
+    const idOf = (r: EmulatedRun, i: number) => /^id: (\S+)/.exec(r.chunksFrom(i, 0).text)![1];
     expect(run.indexAfter(idOf(run, 0))).toBe(1);
     expect(run.indexAfter(idOf(run, run.frameCount - 1))).toBe(run.frameCount);
     expect(run.indexAfter(idOf(other, 3))).toBeUndefined();

@@ -74,10 +74,6 @@ export class EmulatedRun {
     return this.subscribers.size;
   }
 
-  chunkAt(index: number): string {
-    return this.frameChunks[index];
-  }
-
   /**
    * The frames from `from` on, as one text: the first, then as many more as keep the text within
    * `maxChars` (so 0 gives exactly one frame). `count` says how many.
