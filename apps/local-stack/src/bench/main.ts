@@ -23,7 +23,7 @@ import { measureNatsLimits } from './nats-limits';
 import { readNatsServerGoMaxProcs } from './nats-traffic';
 import { deletePrefixedStreams } from './prefixed-streams';
 import { waitForProjection } from './projection-lag';
-import { ratioCeiling } from './ratio-ceiling';
+import { ratioCeilingOf } from './ratio-ceiling';
 import { renderResultsTable } from './results-table';
 import { measureRunnerCapacity } from './runner-capacity';
 import { REPO_ROOT } from './service-process';
@@ -285,14 +285,7 @@ async function runPlatformMeasurements(
         eventsPerSecond: Math.round(pipelineRate),
       });
     }
-    const pacedHops = results.nats.eventHopsAtPipelineRate;
-    if (results.throughput && pacedHops) {
-      results.ratioCeiling = ratioCeiling(
-        results.throughput,
-        pacedHops.cpuMicros,
-        results.nats.jetStreamPipelinedPerSecond,
-      );
-    }
+    results.ratioCeiling = ratioCeilingOf(results);
   }
   // Last on this stack: its sessions never end, and would weigh on every later figure.
   if (wants('runner-sessions')) {

@@ -1,4 +1,5 @@
-import { ratioCeiling } from './ratio-ceiling';
+import type { BenchResults } from './bench-results';
+import { ratioCeiling, ratioCeilingOf } from './ratio-ceiling';
 
 describe('the ceiling on the ratio to JetStream', () => {
   // The 06:20 full run's figures, rounded: 11,155 events/s at 183 µs per event, the hops 83 µs.
@@ -38,5 +39,25 @@ describe('the ceiling on the ratio to JetStream', () => {
     expect(ratioCeiling(pipeline, hops, 46_538).servicesOwnAtThirdMicros).toBeCloseTo(3.6, 1);
     // Against a slower JetStream, the same pipeline has room to spare.
     expect(ratioCeiling(pipeline, hops, 20_000).servicesOwnAtThirdMicros).toBeCloseTo(178.2, 1);
+  });
+
+  it("takes a run's hops as paced at its rate, and JetStream's pipelined rate", () => {
+    const run = {
+      throughput: pipeline,
+      nats: {
+        jetStreamPipelinedPerSecond: 46_538,
+        jetStreamSequentialPerSecond: 10_599,
+        eventHops: { cpuMicros: { source: 9, relay: 25, sink: 14, 'nats-server': 22 } },
+        eventHopsAtPipelineRate: { cpuMicros: hops },
+      },
+    } as unknown as BenchResults;
+    expect(ratioCeilingOf(run)).toEqual(ratioCeiling(pipeline, hops, 46_538));
+  });
+
+  it('is left out of a run without the paced hops or the throughput', () => {
+    expect(ratioCeilingOf({ throughput: pipeline } as unknown as BenchResults)).toBeUndefined();
+    expect(
+      ratioCeilingOf({ nats: { eventHopsAtPipelineRate: { cpuMicros: hops } } } as unknown as BenchResults),
+    ).toBeUndefined();
   });
 });

@@ -1,3 +1,4 @@
+import type { BenchResults } from './bench-results';
 import type { WorkPerEvent } from './work-per-event';
 
 /** On the measured cores but not the platform's services: Cursor's stand-in and the bench's SSE clients. */
@@ -23,6 +24,13 @@ export interface RatioCeiling {
   ratio: number;
   /** The services' own work per event at which the pipeline would reach ⅓ of JetStream's rate. */
   servicesOwnAtThirdMicros: number;
+}
+
+/** The ceiling of a run that measured the throughput and the hops paced at its rate; else undefined. */
+export function ratioCeilingOf({ throughput, nats }: BenchResults): RatioCeiling | undefined {
+  const pacedHops = nats?.eventHopsAtPipelineRate;
+  if (!throughput || !nats || !pacedHops) return undefined;
+  return ratioCeiling(throughput, pacedHops.cpuMicros, nats.jetStreamPipelinedPerSecond);
 }
 
 export function ratioCeiling(
