@@ -1,5 +1,5 @@
 import type { BenchResults } from './bench-results';
-import type { WorkPerEvent } from './work-per-event';
+import { totalMicros, type WorkPerEvent } from './work-per-event';
 
 /** On the measured cores but not the platform's services: Cursor's stand-in and the bench's SSE clients. */
 const HARNESS = ['cursor-emulator', 'bench'];
@@ -11,7 +11,8 @@ const DATABASE = 'postgres';
  * room for. An estimate, and a rough one: throughput is taken to go as one over the CPU per event
  * (the cores saturated); the rate is the saturation window's, the CPU per event is counted from the
  * prompts until the projection caught up, and the hops are priced at the pipeline's rate, not at the
- * higher one the estimate reaches. Other choices of those inputs move it by about ±0.05–0.08.
+ * higher one the estimate reaches. In the nineteenth round's runs, pricing the hops as fast as they go
+ * moved it by −0.02 to +0.07; the CPU per event over the saturation window lowered it by 0.02–0.11.
  */
 export interface RatioCeiling {
   /** CPU per event the services' code does not set: the hops alone, the harness, PostgreSQL. */
@@ -39,13 +40,13 @@ export function ratioCeiling(
   jetStreamPerSecond: number,
 ): RatioCeiling {
   const cpu = pipeline.perEvent.cpuMicros;
-  const total = sum(Object.values(cpu));
+  const total = totalMicros(cpu);
   const givenMicros = {
-    hops: sum(Object.values(hopsCpuMicros)),
-    harness: sum(HARNESS.map((name) => cpu[name] ?? 0)),
+    hops: totalMicros(hopsCpuMicros),
+    harness: HARNESS.reduce((harness, name) => harness + (cpu[name] ?? 0), 0),
     database: cpu[DATABASE] ?? 0,
   };
-  const given = sum(Object.values(givenMicros));
+  const given = totalMicros(givenMicros);
   // The rate scaled by the CPU per event: what the same CPU would carry at another cost per event.
   const scaled = pipeline.eventsPerSecond * total;
   const eventsPerSecond = scaled / given;
@@ -57,5 +58,3 @@ export function ratioCeiling(
     servicesOwnAtThirdMicros: scaled / (jetStreamPerSecond / 3) - given,
   };
 }
-
-const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);

@@ -4,7 +4,7 @@ import type { NatsTrafficPerEvent } from './nats-traffic';
 import type { ProjectionCatchUp } from './projection-lag';
 import type { RatioCeiling } from './ratio-ceiling';
 import { round } from './statistics';
-import type { WorkPerEvent } from './work-per-event';
+import { totalMicros, type WorkPerEvent } from './work-per-event';
 
 type Row = [figure: string, value: string, target: string, verdict: string, run: string];
 
@@ -59,8 +59,6 @@ function projectionRow(figure: string, catchUp: ProjectionCatchUp): Row {
 }
 
 /** CPU per event of every process together, in µs. */
-const totalMicros = ({ cpuMicros }: WorkPerEvent) =>
-  Object.values(cpuMicros).reduce((sum, micros) => sum + micros, 0);
 
 /** What one event cost: CPU per process, and NATS messages and bytes. */
 function workRows(work: WorkPerEvent, over: string): Row[] {
@@ -69,9 +67,9 @@ function workRows(work: WorkPerEvent, over: string): Row[] {
     Object.entries(micros)
       .map(([name, value]) => `${name} ${Math.round(value)}`)
       .join(', ');
-  const waited = Object.values(runQueueMicros).reduce((sum, micros) => sum + micros, 0);
+  const waited = totalMicros(runQueueMicros);
   return [
-    ['    CPU per event', `${Math.round(totalMicros(work))} µs: ${each(cpuMicros)}`, '', '', over],
+    ['    CPU per event', `${Math.round(totalMicros(cpuMicros))} µs: ${each(cpuMicros)}`, '', '', over],
     [
       '    waiting for a core, per event',
       `${Math.round(waited)} µs: ${each(runQueueMicros)}`,
@@ -122,7 +120,7 @@ function ceilingRows(ceiling: RatioCeiling): Row[] {
 
 /** The hops' CPU per event, each stage's and the bench's own server's. */
 function hopsCpuText(hops: EventHopsResult): string {
-  const cpu = Object.values(hops.cpuMicros).reduce((sum, micros) => sum + micros, 0);
+  const cpu = totalMicros(hops.cpuMicros);
   const each = Object.entries(hops.cpuMicros).map(([name, micros]) => `${name} ${Math.round(micros)}`);
   const unpriced = 'nats-server' in hops.cpuMicros ? '' : ' (the server not priced: --nats-url)';
   return `${Math.round(cpu)} µs: ${each.join(', ')}${unpriced}`;
@@ -248,7 +246,7 @@ export function renderResultsTable(results: BenchResults): string {
     if (publishAck) {
       rows.push([
         '    … ÷ one bare JetStream publish→ack',
-        `${round(totalMicros(medianRun.perEvent) / publishAck, 1)}×`,
+        `${round(totalMicros(medianRun.perEvent.cpuMicros) / publishAck, 1)}×`,
         '',
         '',
         'at the same rate, in this run',

@@ -19,6 +19,10 @@ export interface WorkPerEvent {
   nats: NatsTrafficPerEvent | null;
 }
 
+/** µs per event over every process named: the whole cost of an event. */
+export const totalMicros = (micros: Record<string, number>): number =>
+  Object.values(micros).reduce((sum, value) => sum + value, 0);
+
 /** Started before a measurement's load, read after it with the number of events delivered. */
 export class WorkMeter {
   private constructor(
